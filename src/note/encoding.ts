@@ -1,0 +1,195 @@
+/**
+ * The text encodings shared by every format in src/note/: strict standard base64, strict UTF-8 and
+ * canonical decimals.
+ *
+ * - Base64 is RFC 4648 §4 (alphabet `A–Z a–z 0–9 + /`, `=` padding), which every C2SP spec in this
+ *   folder uses. Decoding is canonical-only: the length is a multiple of 4, padding appears only at
+ *   the end, and the unused bits of the last symbol are zero (RFC 4648 §3.5), so one byte string has
+ *   exactly one accepted encoding. Go's encoding/base64 is laxer (it skips CR/LF and ignores
+ *   non-zero trailing bits); no encoder produces those forms, so rejecting them only removes
+ *   malleability.
+ * - UTF-8 is decoded with a fatal decoder that keeps a leading BOM (a BOM is part of the signed
+ *   bytes, never silently dropped). JavaScript strings handed to us must be well-formed UTF-16 (no
+ *   lone surrogates), otherwise encoding them would silently substitute U+FFFD.
+ * - Decimals are ASCII digits with no sign, no leading zeros (except `0` itself) and no whitespace,
+ *   at most Number.MAX_SAFE_INTEGER, so that `String(parse(s)) === s` always holds.
+ *
+ * Every failure is a StamplogError with code MALFORMED.
+ */
+import { malformed, StamplogError } from '../errors.ts';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const DECODE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+
+/** The standard, padded base64 encoding (RFC 4648 §4) of `bytes`. */
+export function base64Encode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + ALPHABET[n & 63];
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i] << 16;
+    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + '=';
+  }
+  return out;
+}
+
+function symbol(s: string, i: number, what: string): number {
+  const c = s.charCodeAt(i);
+  const v = c < 128 ? DECODE[c] : -1;
+  if (v < 0) throw malformed(`${what}: invalid base64 character at offset ${i}`);
+  return v;
+}
+
+/**
+ * The bytes whose canonical standard base64 encoding is exactly `s`; throws MALFORMED (naming
+ * `what`) for any other string, including non-zero trailing bits and misplaced padding.
+ */
+export function base64Decode(s: string, what = 'base64'): Uint8Array {
+  if (typeof s !== 'string') throw malformed(`${what}: not a string`);
+  if (s.length % 4 !== 0) throw malformed(`${what}: base64 length is not a multiple of 4`);
+  let pad = 0;
+  if (s.endsWith('==')) pad = 2;
+  else if (s.endsWith('=')) pad = 1;
+  const out = new Uint8Array((s.length / 4) * 3 - pad);
+  let o = 0;
+  const full = s.length - (pad === 0 ? 0 : 4);
+  for (let i = 0; i < full; i += 4) {
+    const n = (symbol(s, i, what) << 18) | (symbol(s, i + 1, what) << 12) | (symbol(s, i + 2, what) << 6) | symbol(s, i + 3, what);
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  if (pad === 2) {
+    const a = symbol(s, full, what);
+    const b = symbol(s, full + 1, what);
+    // RFC 4648 §3.5: the 4 unused bits must be zero, or the encoding is not canonical.
+    if ((b & 15) !== 0) throw malformed(`${what}: non-canonical base64 (non-zero trailing bits)`);
+    out[o] = (a << 2) | (b >> 4);
+  } else if (pad === 1) {
+    const a = symbol(s, full, what);
+    const b = symbol(s, full + 1, what);
+    const c = symbol(s, full + 2, what);
+    if ((c & 3) !== 0) throw malformed(`${what}: non-canonical base64 (non-zero trailing bits)`);
+    out[o] = (a << 2) | (b >> 4);
+    out[o + 1] = ((b & 15) << 4) | (c >> 2);
+  }
+  return out;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** The string that the bytes `bytes` encode as UTF-8; throws MALFORMED (naming `what`) on invalid UTF-8. */
+export function utf8Decode(bytes: Uint8Array, what = 'text'): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch (cause) {
+    throw new StamplogError('MALFORMED', `${what}: not valid UTF-8`, { cause });
+  }
+}
+
+/** The UTF-8 encoding of `s`, which must be well-formed (see {@link isWellFormed}). */
+export function utf8Encode(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
+
+/**
+ * The offset of the first character of `s` below U+0020 (or U+007F when `del` is true) that is not
+ * in `allowed`, or -1.
+ */
+export function findControl(s: string, allowed: string, del = false): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 || (del && c === 0x7f)) && !allowed.includes(s[i])) return i;
+  }
+  return -1;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True iff `s` has no lone surrogates, i.e. it is exactly representable in UTF-8. */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/**
+ * Converts a caller's input (a string or UTF-8 bytes) to a string and its UTF-8 bytes, enforcing a
+ * byte-size cap before any large allocation; throws TOO_LARGE above `maxBytes`, MALFORMED on bad text.
+ */
+export function textAndBytes(input: string | Uint8Array, maxBytes: number, what: string): { text: string; bytes: Uint8Array } {
+  if (input instanceof Uint8Array) {
+    if (input.length > maxBytes) throw tooLarge(what, maxBytes);
+    return { text: utf8Decode(input, what), bytes: input };
+  }
+  if (typeof input !== 'string') throw malformed(`${what}: expected a string or bytes`);
+  // Every UTF-16 code unit encodes to at least one UTF-8 byte, so this bound is safe to check first.
+  if (input.length > maxBytes) throw tooLarge(what, maxBytes);
+  if (!isWellFormed(input)) throw malformed(`${what}: contains a lone surrogate (not representable in UTF-8)`);
+  const bytes = utf8Encode(input);
+  if (bytes.length > maxBytes) throw tooLarge(what, maxBytes);
+  return { text: input, bytes };
+}
+
+
+function tooLarge(what: string, maxBytes: number): StamplogError {
+  return new StamplogError('TOO_LARGE', `${what}: larger than ${maxBytes} bytes`, { details: { maxBytes } });
+}
+
+const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/;
+
+/**
+ * The value of the canonical decimal `s` (no sign, no leading zeros, no spaces, ≤ 2^53 − 1);
+ * throws MALFORMED (naming `what`) for anything else.
+ */
+export function parseDecimal(s: string, what: string): number {
+  if (typeof s !== 'string' || !DECIMAL.test(s)) throw malformed(`${what}: not a canonical decimal`);
+  const n = Number(s);
+  if (n > Number.MAX_SAFE_INTEGER) throw malformed(`${what}: larger than 2^53 - 1`);
+  return n;
+}
+
+/** True iff `n` is an integer in [0, 2^53 − 1], the range every count and index here may take. */
+export function isUint53(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Big-endian uint32 at `offset` of `b` (the caller guarantees 4 bytes are there). */
+export function readUint32BE(b: Uint8Array, offset: number): number {
+  return ((b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3]) >>> 0;
+}
+
+/** Writes `n` (a uint32) big-endian at `offset` of `b`. */
+export function writeUint32BE(b: Uint8Array, offset: number, n: number): void {
+  b[offset] = n >>> 24;
+  b[offset + 1] = (n >>> 16) & 255;
+  b[offset + 2] = (n >>> 8) & 255;
+  b[offset + 3] = n & 255;
+}
+
+/** The concatenation of `parts`. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** True iff `a` and `b` hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
