@@ -1,0 +1,24 @@
+/**
+ * The public surface of src/leaf: the entry schema of DESIGN §3, its deterministic CBOR leaf encoding
+ * (RFC 8949 §4.2.1), the submission wire JSON of DESIGN §4, and the signed statements of publishers and
+ * vetters. Pure: no storage, HTTP, filesystem or clock. Import from here, not from the files behind it.
+ */
+export type { Claims, Entry, EntryJSON, EntryKind, PublisherSignature, Subject, Submission, SubmissionJSON } from './types.ts';
+export { ENTRY_KINDS } from './types.ts';
+export { LIMITS, VERDICT_PATTERN } from './schema.ts';
+export type { Problem } from './schema.ts';
+export {
+  decodeLeaf,
+  dedupKey,
+  encodeLeaf,
+  entryToJSON,
+  makeEntry,
+  parseSubmission,
+  submissionToJSON,
+  verifySubmissionSignature,
+} from './entry.ts';
+export { signStatement, statementBytes, statementFor, verifyStatement } from './statement.ts';
+export type { StatementFields } from './statement.ts';
+export { CBOR_LIMITS, decodeCanonical, encodeCanonical } from './cbor.ts';
+export type { CborMap, CborRecord, CborValue } from './cbor.ts';
+export { formatRfc3339Utc, fromBase64, fromHex, parseRfc3339Utc, toBase64, toHex } from './codec.ts';
