@@ -9,8 +9,6 @@ import { StamplogError } from '../errors.ts';
 import { CHECKPOINT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts';
 
-type Op = { type: 'put'; key: string; value: Uint8Array };
-
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
@@ -61,14 +59,16 @@ export class LevelStore implements LogStore {
     if (batch.fromSize !== size) {
       throw new StamplogError('CONFLICT', `commit from size ${batch.fromSize} but the store holds ${size}`);
     }
-    const ops: Op[] = [];
-    batch.leaves.forEach((leaf, i) => ops.push({ type: 'put', key: leafKey(batch.fromSize + i), value: leaf }));
-    for (const t of batch.tiles) ops.push({ type: 'put', key: tileKey(t.level, t.index), value: t.data });
-    for (const d of batch.dedup) ops.push({ type: 'put', key: dedupKey(d.key), value: utf8.encode(String(d.index)) });
-    for (const s of batch.search) ops.push({ type: 'put', key: searchKey(s.field, s.key, s.index), value: EMPTY });
+    // A chained batch: one native write batch filled op by op (about 5× cheaper per op than an array batch,
+    // which clones every op object), written as one atomic record and fsynced.
+    const b = this.db.batch();
+    batch.leaves.forEach((leaf, i) => b.put(leafKey(batch.fromSize + i), leaf));
+    for (const t of batch.tiles) b.put(tileKey(t.level, t.index), t.data);
+    for (const d of batch.dedup) b.put(dedupKey(d.key), utf8.encode(String(d.index)));
+    for (const s of batch.search) b.put(searchKey(s.field, s.key, s.index), EMPTY);
     // The size row is in the same batch: a reader (or a restart) sees the new leaves only with the new size.
-    ops.push({ type: 'put', key: SIZE_KEY, value: utf8.encode(String(batch.fromSize + batch.leaves.length)) });
-    await this.db.batch(ops, { sync: true });
+    b.put(SIZE_KEY, utf8.encode(String(batch.fromSize + batch.leaves.length)));
+    await b.write({ sync: true });
   }
 
   async putCheckpoint(size: number, note: string): Promise<void> {

@@ -21,8 +21,8 @@
  * 4. Only one process may open a store for writing; a second `open` fails with a StamplogError CONFLICT.
  */
 
-/** A search dimension served by `GET /api/v1/search`. */
-export type SearchField = 'sha256' | 'filename' | 'project' | 'projectVersion';
+/** A search dimension served by `GET /api/v1/search` (and `leafHash`, for inclusion proofs by leaf hash). */
+export type SearchField = 'sha256' | 'filename' | 'project' | 'projectVersion' | 'leafHash';
 
 /** One row of a search index: the entry at `index` has `key` under `field`. */
 export interface SearchRow {

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench [-- <section>…]`: prints the figures the issues ask for (see docs/benchmarks.md).
+ * Sections: core (tree, proofs, checkpoint signatures), server (appends, batches, proof reads over HTTP). With no argument, every section runs.
+ */
+import { runCoreBenchmarks } from './core.ts';
+import { runServerBenchmarks } from './server.ts';
+import { report } from './harness.ts';
+
+const sections: Record<string, () => Promise<void> | void> = {
+  core: () => {
+    console.log('# core (in memory, one thread)');
+    for (const r of runCoreBenchmarks()) report(r);
+  },
+  server: async () => {
+    console.log('# server (real process on loopback, LevelDB with fsync, load generator in its own process)');
+    await runServerBenchmarks();
+  },
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in sections));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(sections).join(', ')}`);
+  process.exit(2);
+}
+console.log(`node ${process.version}, ${new Date().toISOString()}`);
+for (const name of wanted.length > 0 ? wanted : Object.keys(sections)) await sections[name]();

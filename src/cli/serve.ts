@@ -1,0 +1,83 @@
+/**
+ * `stamplog serve`: opens the LevelDB store, re-verifies the log, and serves the HTTP API until SIGTERM or
+ * SIGINT, then shuts down cleanly: stop accepting connections, sequence and answer everything queued, close
+ * the store. Keys are created on first start (data dir, mode 0600) and only verifier keys are printed.
+ */
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { LevelStore } from '../store/level.ts';
+import { TransparencyLog } from '../log/log.ts';
+import { loadOrCreateLogKeys } from '../log/keyfiles.ts';
+import { createApp } from '../http/app.ts';
+import { parseToken } from '../http/auth.ts';
+import type { SubmitterToken } from '../http/auth.ts';
+import { StamplogError } from '../errors.ts';
+
+export interface ServeOptions {
+  data: string;
+  listen: string;
+  origin: string;
+  token: string[];
+  batchMs: number;
+  batchMax: number;
+  maxQueue: number;
+}
+
+/** Splits `host:port` (IPv6 as `[::1]:8080`). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(listen);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new StamplogError('MALFORMED', `--listen: expected host:port, got ${JSON.stringify(listen)}`);
+  return { host: m[1] ?? m[2], port };
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const specs = [...opts.token, ...(process.env.STAMPLOG_TOKENS ?? '').split(/[\s,]+/).filter((s) => s !== '')];
+  const tokens: SubmitterToken[] = specs.map(parseToken);
+  const { host, port } = parseListen(opts.listen);
+  const keys = await loadOrCreateLogKeys(opts.data, opts.origin);
+
+  const store = new LevelStore(join(opts.data, 'db'));
+  await store.open();
+  let log: TransparencyLog;
+  try {
+    log = await TransparencyLog.open(store, {
+      origin: opts.origin,
+      logKey: keys.logKey,
+      timestampKey: keys.timestampKey,
+      sequencer: { batchMs: opts.batchMs, batchMax: opts.batchMax, maxQueue: opts.maxQueue },
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+
+  const app = createApp({ log, tokens });
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  if (tokens.length === 0) console.error('stamplog: warning: no submitter tokens configured; appends will be refused (401)');
+  console.log(`stamplog: log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
+  console.log(`stamplog: log key ${keys.logVerifierKey}`);
+  console.log(`stamplog: timestamp key ${keys.timestampVerifierKey}`);
+  console.log(`stamplog: listening on http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`stamplog: ${signal}: draining`);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await log.drain();
+    server.closeIdleConnections();
+    await closed;
+    await store.close();
+    console.log('stamplog: stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,310 @@
+/**
+ * The HTTP API (DESIGN §4) as an express app built from its dependencies: `createApp({ log, tokens })`.
+ * Handlers are small functions over the log facade; every failure is a thrown StamplogError that
+ * problem.ts turns into `application/problem+json`.
+ *
+ * Limits (documented in README "API limits"): JSON bodies ≤ 64 KiB for one entry and ≤ 8 MiB for a batch;
+ * a batch holds 1 to 1,000 submissions; search pages hold ≤ 100 entries; text query parameters ≤ 1,024
+ * characters; every number is a canonical decimal ≤ 2^53 − 1.
+ */
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { StamplogError } from '../errors.ts';
+import { parseSubmission, verifySubmissionSignature, entryToJSON, toBase64, toHex } from '../leaf/index.ts';
+import type { Submission } from '../leaf/types.ts';
+import { parseTilePath, TILE_WIDTH } from '../merkle/tiles.ts';
+import type { TransparencyLog } from '../log/log.ts';
+import type { SearchField } from '../store/types.ts';
+import { bearerAuthenticator } from './auth.ts';
+import type { SubmitterToken } from './auth.ts';
+import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';
+import { toProblem } from './problem.ts';
+import { Metrics } from './metrics.ts';
+
+export const LIMITS = Object.freeze({
+  entryBodyBytes: 64 * 1024,
+  batchBodyBytes: 8 * 1024 * 1024,
+  batchMax: 1000,
+  searchPageMax: 100,
+  queryTextMax: 1024,
+});
+
+export interface AppDeps {
+  log: TransparencyLog;
+  tokens: readonly SubmitterToken[];
+  /** Witness policy text served by /api/v1/log (optional). */
+  witnessPolicy?: string;
+}
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+/** Wraps a handler so that anything it throws becomes a problem response. */
+function handle(h: Handler) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await h(req, res);
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+function sendProblem(res: Response, error: unknown): void {
+  const p = toProblem(error);
+  res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
+}
+
+/**
+ * Turns the client errors of express and body-parser (http-errors with a 4xx `status`: bad JSON, too large,
+ * unsupported charset, a body that does not inflate, a URL parameter that does not percent-decode) into our
+ * error codes; anything else is left alone (and becomes INTERNAL).
+ */
+function clientError(e: unknown): unknown {
+  if (typeof e !== 'object' || e === null) return e;
+  const { type, status } = e as { type?: unknown; status?: unknown };
+  if (type === 'entity.too.large' || status === 413) return new StamplogError('TOO_LARGE', 'request body is too large');
+  if (type === 'entity.parse.failed') return new StamplogError('MALFORMED', 'request body is not valid JSON');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new StamplogError('MALFORMED', 'unsupported body encoding');
+  if (e instanceof URIError) return new StamplogError('MALFORMED', 'request URL is not valid percent-encoding');
+  if (typeof type === 'string') return new StamplogError('MALFORMED', 'request body could not be read');
+  if (typeof status === 'number' && status >= 400 && status < 500) return new StamplogError('MALFORMED', 'request body could not be read');
+  return e;
+}
+
+/**
+ * The methods each endpoint answers (HEAD comes with GET); another method on a known path is refused with
+ * 405 and an Allow header. `match` mirrors the routes below (routing is case-sensitive and strict).
+ */
+const ENDPOINTS: readonly { match: (path: string) => boolean; allow: string }[] = [
+  { match: (p) => p === '/api/v1/entries' || p === '/api/v1/entries/batch', allow: 'POST' },
+  {
+    match: (p) =>
+      ['/checkpoint', '/api/v1/log', '/api/v1/proofs/inclusion', '/api/v1/proofs/consistency', '/api/v1/search', '/healthz', '/metrics'].includes(p) ||
+      /^\/api\/v1\/entries\/[^/]+$/.test(p) ||
+      p.startsWith('/tile/'),
+    allow: 'GET, HEAD',
+  },
+];
+
+export function createApp(deps: AppDeps): express.Express {
+  const { log } = deps;
+  const authenticate = bearerAuthenticator(deps.tokens);
+  const metrics = new Metrics();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  // One URL per resource: `/API/V1/LOG` and `/checkpoint/` are not aliases (caches key on the exact URL).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+
+  // A known path with a method it does not answer: 405 with Allow (RFC 9110 §15.5.6), before any route runs.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const endpoint = ENDPOINTS.find((e) => e.match(req.path));
+    const allowed = endpoint?.allow.split(', ') ?? [];
+    if (endpoint !== undefined && !allowed.includes(req.method)) {
+      next(new StamplogError('NOT_FOUND', `${req.method} is not allowed here; use ${endpoint.allow}`, { details: { allow: endpoint.allow } }));
+    } else {
+      next();
+    }
+  });
+
+  const requireJson = (req: Request) => {
+    if (!req.is('application/json')) throw new StamplogError('MALFORMED', 'expected Content-Type: application/json');
+    if (req.body === undefined) throw new StamplogError('MALFORMED', 'request body is empty');
+  };
+  const auth = (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      res_locals(req).submitter = authenticate(req.get('authorization'));
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+
+  /** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
+  const admit = (json: unknown): Submission => {
+    const sub = parseSubmission(json);
+    verifySubmissionSignature(sub);
+    return sub;
+  };
+
+  app.post(
+    '/api/v1/entries',
+    auth,
+    express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
+    handle(async (req, res) => {
+      requireJson(req);
+      const sub = admit(req.body);
+      const [receipt] = await log.append([sub]);
+      metrics.appended(receipt.duplicate ? 0 : 1, receipt.duplicate ? 1 : 0);
+      res.status(receipt.duplicate ? 200 : 201).json(receipt);
+    }),
+  );
+
+  app.post(
+    '/api/v1/entries/batch',
+    auth,
+    express.json({ limit: LIMITS.batchBodyBytes, strict: true, type: 'application/json' }),
+    handle(async (req, res) => {
+      requireJson(req);
+      const body = req.body as unknown;
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'entries')) {
+        throw new StamplogError('MALFORMED', 'expected {"entries": [ …submissions… ]}');
+      }
+      const entries = (body as { entries?: unknown }).entries;
+      if (!Array.isArray(entries) || entries.length === 0) throw new StamplogError('MALFORMED', 'entries: expected a non-empty array');
+      if (entries.length > LIMITS.batchMax) throw new StamplogError('TOO_LARGE', `entries: at most ${LIMITS.batchMax} submissions per batch`);
+      // All or nothing: every position is checked, and one bad submission refuses the whole batch.
+      const subs: Submission[] = [];
+      const problems: { index: number; code: string; detail: string; problems?: unknown }[] = [];
+      entries.forEach((json, index) => {
+        try {
+          subs.push(admit(json));
+        } catch (e) {
+          const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
+          problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
+        }
+      });
+      if (problems.length > 0) {
+        const code = problems.every((p) => p.code === 'INVALID_SIGNATURE') ? 'INVALID_SIGNATURE' : 'MALFORMED';
+        throw new StamplogError(code, `${problems.length} of ${entries.length} submissions are invalid; nothing was logged`, {
+          details: { problems },
+        });
+      }
+      const receipts = await log.append(subs);
+      const dup = receipts.filter((r) => r.duplicate).length;
+      metrics.appended(receipts.length - dup, dup);
+      res.status(200).json({ receipts });
+    }),
+  );
+
+  app.get('/checkpoint', (_req, res) => {
+    res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(log.checkpoint.note);
+  });
+
+  // C2SP tlog-tiles: hash tiles and entry bundles. Full tiles never change: cache them forever.
+  app.get(
+    /^\/tile\//,
+    handle(async (req, res) => {
+      const { kind, tile } = parseTilePath(req.path.slice(1));
+      const full = tile.width === TILE_WIDTH;
+      const data = kind === 'entries' ? await log.entryBundle(tile.index, tile.width) : log.tile(tile);
+      res
+        .set({
+          'content-type': 'application/octet-stream',
+          'cache-control': full ? 'public, max-age=31536000, immutable' : 'public, max-age=60',
+        })
+        .send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    }),
+  );
+
+  app.get('/api/v1/log', (_req, res) => {
+    const cp = log.checkpoint;
+    res.json({
+      origin: log.origin,
+      size: cp.size,
+      rootHash: toHex(cp.root),
+      logKey: log.logVerifierKey,
+      timestampKey: log.timestampVerifierKey,
+      witnessPolicy: deps.witnessPolicy ?? null,
+      checkpoint: cp.note,
+      limits: LIMITS,
+    });
+  });
+
+  app.get(
+    '/api/v1/entries/:index',
+    handle(async (req, res) => {
+      const e = await log.entry(parseIndex(req.params.index, 'index'));
+      res.json({ index: e.index, leaf: toBase64(e.leaf), leafHash: toHex(e.leafHash), entry: entryToJSON(e.entry) });
+    }),
+  );
+
+  app.get(
+    '/api/v1/proofs/inclusion',
+    handle(async (req, res) => {
+      const size = optionalIndex(req.query.size, 'size') ?? log.checkpoint.size;
+      let index: number;
+      if (req.query.leafHash !== undefined) {
+        if (req.query.index !== undefined) throw new StamplogError('MALFORMED', 'give either index or leafHash, not both');
+        index = await log.indexOfLeafHash(parseHash(req.query.leafHash, 'leafHash'));
+      } else {
+        index = parseIndex(req.query.index, 'index');
+      }
+      const proof = log.inclusionProof(index, size);
+      res.json({ index, size, proof: proof.map(toBase64) });
+    }),
+  );
+
+  app.get(
+    '/api/v1/proofs/consistency',
+    handle((req, res) => {
+      const from = parseIndex(req.query.from, 'from');
+      const to = parseIndex(req.query.to, 'to');
+      res.json({ from, to, proof: log.consistencyProof(from, to).map(toBase64) });
+    }),
+  );
+
+  app.get(
+    '/api/v1/search',
+    handle(async (req, res) => {
+      const q = req.query;
+      const limit = Math.min(optionalIndex(q.limit, 'limit') ?? LIMITS.searchPageMax, LIMITS.searchPageMax);
+      if (limit < 1) throw new StamplogError('MALFORMED', `limit: expected 1 to ${LIMITS.searchPageMax}`);
+      const after = q.after === undefined ? -1 : parseIndex(q.after, 'after');
+      const given = ['sha256', 'filename', 'project'].filter((k) => q[k] !== undefined);
+      if (given.length !== 1) throw new StamplogError('MALFORMED', 'give exactly one of sha256, filename, project');
+      let field: SearchField;
+      let key: string;
+      if (q.sha256 !== undefined) {
+        field = 'sha256';
+        key = toHex(parseHash(q.sha256, 'sha256'));
+      } else if (q.filename !== undefined) {
+        field = 'filename';
+        key = parseText(q.filename, 'filename', LIMITS.queryTextMax);
+      } else {
+        const project = parseText(q.project, 'project', LIMITS.queryTextMax);
+        if (q.version !== undefined) {
+          field = 'projectVersion';
+          key = `${project}\u0000${parseText(q.version, 'version', LIMITS.queryTextMax)}`;
+        } else {
+          field = 'project';
+          key = project;
+        }
+      }
+      if (q.version !== undefined && field !== 'projectVersion') throw new StamplogError('MALFORMED', 'version goes with project');
+      const indexes = await log.search(field, key, after, limit);
+      const entries = await Promise.all(
+        indexes.map(async (i) => {
+          const e = await log.entry(i);
+          return { index: i, leafHash: toHex(e.leafHash), entry: entryToJSON(e.entry) };
+        }),
+      );
+      const next = indexes.length === limit ? indexes[indexes.length - 1] : null;
+      res.json({ entries, next });
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    const failure = log.failure;
+    if (failure) sendProblem(res, failure);
+    else res.json({ status: 'ok', size: log.checkpoint.size, queue: log.queueLength });
+  });
+
+  app.get('/metrics', (_req, res) => {
+    res.set('content-type', 'text/plain; version=0.0.4').send(metrics.render(log));
+  });
+
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new StamplogError('NOT_FOUND', 'no such endpoint')));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err instanceof StamplogError ? err : clientError(err);
+    metrics.problem(e instanceof StamplogError ? e.code : 'INTERNAL');
+    sendProblem(res, e);
+  });
+  return app;
+}
+
+function res_locals(req: Request): { submitter?: string } {
+  return req as unknown as { submitter?: string };
+}

@@ -1,0 +1,83 @@
+/**
+ * Errors on the wire: RFC 9457 problem details (`application/problem+json`). The ONE place where error codes
+ * become HTTP statuses; handlers throw StamplogErrors and never choose a status themselves. Messages of
+ * internal failures are not echoed (they may name paths); the code and a generic title are.
+ */
+import type { ErrorCode } from '../errors.ts';
+import { StamplogError } from '../errors.ts';
+
+const STATUS: Record<ErrorCode, number> = {
+  MALFORMED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  UNVERIFIED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INCONSISTENT: 409,
+  TOO_LARGE: 413,
+  INVALID_SIGNATURE: 422,
+  PROOF_MISMATCH: 422,
+  POLICY_UNSATISFIED: 422,
+  PUSHBACK: 503,
+  CORRUPTION: 503,
+  INTERNAL: 500,
+};
+
+const TITLE: Record<ErrorCode, string> = {
+  MALFORMED: 'Malformed request',
+  UNAUTHORIZED: 'Missing or invalid bearer token',
+  FORBIDDEN: 'Forbidden',
+  UNVERIFIED: 'Not signed by a trusted key',
+  NOT_FOUND: 'Not found',
+  CONFLICT: 'Conflict with the log state',
+  INCONSISTENT: 'Inconsistent signed statements',
+  TOO_LARGE: 'Request too large',
+  INVALID_SIGNATURE: 'Invalid signature',
+  PROOF_MISMATCH: 'Proof does not verify',
+  POLICY_UNSATISFIED: 'Policy not satisfied',
+  PUSHBACK: 'Overloaded, retry later',
+  CORRUPTION: 'The log has stopped: storage failed verification',
+  INTERNAL: 'Internal error',
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  [extension: string]: unknown;
+}
+
+export interface ProblemResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: ProblemBody;
+}
+
+/** The problem response for any thrown value (non-StamplogErrors are INTERNAL and their text is hidden). */
+export function toProblem(error: unknown): ProblemResponse {
+  const e = error instanceof StamplogError ? error : new StamplogError('INTERNAL', 'internal error');
+  // A known resource asked with a method it does not answer: NOT_FOUND (no such endpoint) carrying the
+  // methods it does answer, sent as 405 with Allow (RFC 9110 §15.5.6).
+  const allow = e.code === 'NOT_FOUND' && typeof e.details?.allow === 'string' ? e.details.allow : undefined;
+  const status = allow !== undefined ? 405 : STATUS[e.code];
+  const hideDetail = e.code === 'INTERNAL' || e.code === 'CORRUPTION';
+  const body: ProblemBody = {
+    type: allow !== undefined ? 'urn:stamplog:problem:method-not-allowed' : `urn:stamplog:problem:${e.code.toLowerCase().replace(/_/g, '-')}`,
+    title: allow !== undefined ? 'Method not allowed' : TITLE[e.code],
+    status,
+    detail: hideDetail ? TITLE[e.code] : e.message,
+    code: e.code,
+  };
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  const problems = e.details?.problems;
+  if (Array.isArray(problems)) body.problems = problems;
+  if (e.code === 'PUSHBACK') {
+    const retry = e.details?.retryAfterSeconds;
+    headers['retry-after'] = String(typeof retry === 'number' && retry > 0 ? Math.ceil(retry) : 1);
+  }
+  if (e.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
+  if (allow !== undefined) headers.allow = allow;
+  return { status, headers, body };
+}

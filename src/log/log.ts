@@ -1,0 +1,257 @@
+/**
+ * The log facade: everything the HTTP layer (and tests) may ask of a log, over one store and one sequencer.
+ *
+ * Start-up (DESIGN §4 step 6) re-verifies the whole log before it serves writes: every stored leaf is
+ * re-hashed, the tree is rebuilt, every stored tile must equal the rebuilt one, and the stored checkpoint must
+ * carry a valid signature by this log's key over the rebuilt root at its size. Any mismatch refuses to open,
+ * saying where. If the store holds more leaves than the checkpoint covers (a crash between commit and
+ * checkpoint), those leaves were never acknowledged; they are verified like the rest and signed now.
+ *
+ * Reads never reveal anything beyond the published checkpoint's size.
+ */
+import { StamplogError } from '../errors.ts';
+import type { Hash } from '../merkle/hash.ts';
+import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
+import { MemoryTree } from '../merkle/memory.ts';
+import { tileData, tilesForSize, TILE_WIDTH } from '../merkle/tiles.ts';
+import { encodeEntryBundle } from '../merkle/bundle.ts';
+import type { Tile } from '../merkle/tiles.ts';
+import { decodeLeaf, entryToJSON } from '../leaf/index.ts';
+import type { Entry, EntryJSON, Submission } from '../leaf/types.ts';
+import { toHex } from '../leaf/codec.ts';
+import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/keys.ts';
+import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/cosignature.ts';
+import { openCheckpoint, signCheckpoint } from '../note/checkpoint.ts';
+import { formatTlogProof } from '../note/tlogproof.ts';
+import type { LogStore, SearchField } from '../store/types.ts';
+import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
+import { tileMismatch } from './tree.ts';
+import type { SequencerOptions, Sequenced } from './sequencer.ts';
+
+export interface LogConfig {
+  /** The log's origin line, e.g. `pypi.example.org/log`; also the log key's name. */
+  origin: string;
+  /** The log's signer key string (Ed25519, type 0x01, named `origin`). */
+  logKey: string;
+  /** The timestamp key's signer key string (cosignature/v1, type 0x04): a signed time on every tree head. */
+  timestampKey: string;
+  /** Milliseconds since the epoch. */
+  clock?: () => number;
+  sequencer?: Partial<SequencerOptions>;
+}
+
+/** The answer to one appended submission: DESIGN §4's receipt. */
+export interface Receipt {
+  index: number;
+  leafHash: string;
+  entry: EntryJSON;
+  /** C2SP tlog-proof text (leaf bytes as `extra`), verifiable offline. */
+  proof: string;
+  duplicate: boolean;
+}
+
+/** Rows read while verifying at start-up. */
+const STARTUP_CHUNK = 4096;
+
+export class TransparencyLog {
+  private constructor(
+    readonly origin: string,
+    readonly logVerifierKey: string,
+    readonly timestampVerifierKey: string,
+    private readonly store: LogStore,
+    private readonly tree: MemoryTree,
+    private readonly sequencer: Sequencer,
+  ) {}
+
+  /**
+   * Opens the log over an already opened `store`: re-verifies everything stored, signs a checkpoint if none
+   * covers the stored tree, and returns a log ready to append. Throws CORRUPTION saying what did not match.
+   */
+  static async open(store: LogStore, config: LogConfig): Promise<TransparencyLog> {
+    const clock = config.clock ?? Date.now;
+    const logSigner = parseSignerKey(config.logKey);
+    if (logSigner.type !== SIGNATURE_TYPE_ED25519 || logSigner.name !== config.origin) {
+      throw new StamplogError('MALFORMED', `the log key must be an Ed25519 key named ${config.origin}`);
+    }
+    const tsSigner = parseSignerKey(config.timestampKey);
+    if (tsSigner.type !== SIGNATURE_TYPE_COSIGNATURE_V1) throw new StamplogError('MALFORMED', 'the timestamp key must be a cosignature/v1 key');
+    const logVerifierKey = formatVerifierKey(logSigner.name, SIGNATURE_TYPE_ED25519, logSigner.publicKey);
+    const timestampVerifierKey = formatVerifierKey(tsSigner.name, SIGNATURE_TYPE_COSIGNATURE_V1, tsSigner.publicKey);
+    const noteSigner = ed25519NoteSigner(config.logKey);
+    const verifier = ed25519NoteVerifier(logVerifierKey);
+    const timestampVerifier = cosignatureVerifier(timestampVerifierKey);
+
+    const state = await store.readState();
+    const { tree, lastLeafTime } = await rebuildAndVerify(store, state.size);
+
+    let lastTime = lastLeafTime;
+    let checkpoint: { size: number; root: Hash; note: string } | undefined;
+    if (state.checkpoint !== null) {
+      let opened;
+      try {
+        opened = openCheckpoint(state.checkpoint, verifier, { verifiers: [timestampVerifier] });
+      } catch (e) {
+        throw new StamplogError('CORRUPTION', 'the stored checkpoint does not verify with this log key', { cause: e });
+      }
+      const cp = opened.checkpoint;
+      if (cp.size > state.size) throw new StamplogError('CORRUPTION', `the stored checkpoint (size ${cp.size}) is beyond the stored tree (size ${state.size})`);
+      if (!hashEqual(cp.rootHash, tree.rootAt(cp.size))) {
+        throw new StamplogError('CORRUPTION', `the stored checkpoint's root at size ${cp.size} differs from the root recomputed from storage`);
+      }
+      for (const s of opened.note.verified) {
+        // The timestamp cosignature carries the time of the last tree head; times never go back past it.
+        if (s.verifier === timestampVerifier) lastTime = Math.max(lastTime, cosignatureTimestamp(s.signature) * 1000);
+      }
+      checkpoint = { size: cp.size, root: cp.rootHash, note: state.checkpoint };
+    }
+
+    const sign = (size: number, root: Hash, timeMs: number): string =>
+      signCheckpoint({ origin: config.origin, size, rootHash: root }, [
+        noteSigner,
+        cosignatureSigner(config.timestampKey, () => Math.floor(timeMs / 1000)),
+      ]);
+
+    if (checkpoint === undefined || checkpoint.size !== state.size) {
+      // Leaves beyond the checkpoint were committed but never acknowledged; they verified above: sign them now.
+      const time = Math.max(clock(), lastTime);
+      const root = tree.root();
+      const note = sign(state.size, root, time);
+      await store.putCheckpoint(state.size, note);
+      checkpoint = { size: state.size, root, note };
+      lastTime = time;
+    }
+
+    const opts = { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer };
+    const sequencer = new Sequencer(store, tree, sign, clock, opts, { size: state.size, lastTime, checkpoint }, async (index) => {
+      const [leaf] = await store.readLeaves(index, 1);
+      return { leaf, entry: decodeLeaf(leaf) };
+    });
+    return new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
+  }
+
+  /** The newest signed checkpoint (note text with signature lines). */
+  get checkpoint(): { size: number; root: Hash; note: string } {
+    return this.sequencer.checkpoint;
+  }
+
+  /** Why the log stopped accepting writes, if it did. */
+  get failure(): StamplogError | undefined {
+    return this.sequencer.failure;
+  }
+
+  get queueLength(): number {
+    return this.sequencer.queueLength;
+  }
+
+  /**
+   * Appends validated, signature-checked submissions; resolves with one receipt per submission, in order,
+   * once they are durably logged and covered by a signed checkpoint.
+   */
+  async append(subs: Submission[]): Promise<Receipt[]> {
+    const result = await this.sequencer.submit(subs);
+    const { size, note } = result.checkpoint;
+    return result.items.map((item) => this.receipt(item, size, note));
+  }
+
+  private receipt(item: Sequenced, size: number, note: string): Receipt {
+    const proof = formatTlogProof({ extra: item.leaf, index: item.index, proof: this.tree.proveInclusion(item.index, size), note });
+    return { index: item.index, leafHash: toHex(item.leafHash), entry: entryToJSON(item.entry), proof, duplicate: item.duplicate };
+  }
+
+  /** A fresh receipt for the already logged entry at `index`, against the current checkpoint. */
+  async receiptFor(index: number): Promise<Receipt> {
+    const { size, note } = this.checkpoint;
+    this.checkIndex(index, size);
+    const [leaf] = await this.store.readLeaves(index, 1);
+    return this.receipt({ index, leaf, entry: decodeLeaf(leaf), leafHash: hashLeaf(leaf), duplicate: true }, size, note);
+  }
+
+  private checkIndex(index: number, size: number): void {
+    if (index >= size) throw new StamplogError('NOT_FOUND', `index ${index} is not below the tree size ${size}`);
+  }
+
+  /** The leaf at `index` (< published size). */
+  async entry(index: number): Promise<{ index: number; leaf: Uint8Array; leafHash: Hash; entry: Entry }> {
+    this.checkIndex(index, this.checkpoint.size);
+    const [leaf] = await this.store.readLeaves(index, 1);
+    return { index, leaf, leafHash: hashLeaf(leaf), entry: decodeLeaf(leaf) };
+  }
+
+  /** Inclusion proof of leaf `index` in the tree of `size` (≤ published size). */
+  inclusionProof(index: number, size: number): Hash[] {
+    if (size > this.checkpoint.size) throw new StamplogError('NOT_FOUND', `size ${size} is beyond the published tree size ${this.checkpoint.size}`);
+    this.checkIndex(index, size);
+    return this.tree.proveInclusion(index, size);
+  }
+
+  /** The index of the first leaf with hash `leafHash` within the published tree, or NOT_FOUND. */
+  async indexOfLeafHash(leafHash: Hash): Promise<number> {
+    const [index] = await this.search('leafHash', toHex(leafHash), -1, 1);
+    if (index === undefined) throw new StamplogError('NOT_FOUND', 'no leaf with that hash in the published tree');
+    return index;
+  }
+
+  /** Consistency proof between the trees of `from` and `to` leaves (1 ≤ from ≤ to ≤ published size). */
+  consistencyProof(from: number, to: number): Hash[] {
+    const size = this.checkpoint.size;
+    if (from < 1 || from > to) throw new StamplogError('MALFORMED', 'consistency proofs need 1 ≤ from ≤ to');
+    if (to > size) throw new StamplogError('NOT_FOUND', `size ${to} is beyond the published tree size ${size}`);
+    return this.tree.proveConsistency(from, to);
+  }
+
+  /** The bytes of hash tile `tile` as of the published tree, or NOT_FOUND if that tree has no such tile. */
+  tile(tile: Tile): Uint8Array {
+    this.checkTileExists(tile);
+    return tileData(tile, this.tree);
+  }
+
+  /** The entry bundle for level-0 tile index `index` with `width` leaves, within the published tree. */
+  async entryBundle(index: number, width: number): Promise<Uint8Array> {
+    this.checkTileExists({ level: 0, index, width });
+    return encodeEntryBundle(await this.store.readLeaves(index * TILE_WIDTH, width));
+  }
+
+  private checkTileExists(tile: Tile): void {
+    const size = this.checkpoint.size;
+    const available = Math.floor(size / 2 ** (8 * tile.level)) - tile.index * TILE_WIDTH;
+    if (available < tile.width) throw new StamplogError('NOT_FOUND', 'no such tile in the published tree');
+  }
+
+  /** Entries matching (field, key), ascending by index, after `after`, within the published tree. */
+  async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
+    const size = this.checkpoint.size;
+    const found = await this.store.search(field, key, after, limit);
+    return found.filter((i) => i < size);
+  }
+
+  /** Stops accepting appends, sequences everything queued, and answers every waiter. */
+  async drain(): Promise<void> {
+    await this.sequencer.drain();
+  }
+}
+
+/** Re-hashes every stored leaf, rebuilds the tree and compares every stored tile with the rebuilt one. */
+async function rebuildAndVerify(store: LogStore, size: number): Promise<{ tree: MemoryTree; lastLeafTime: number }> {
+  const tree = new MemoryTree(Math.max(size, 1024));
+  let last: Uint8Array | undefined;
+  for (let start = 0; start < size; start += STARTUP_CHUNK) {
+    const leaves = await store.readLeaves(start, Math.min(STARTUP_CHUNK, size - start));
+    for (const leaf of leaves) tree.append(leaf);
+    last = leaves[leaves.length - 1];
+  }
+  for (const tile of tilesForSize(size)) {
+    const why = tileMismatch(tile, await store.readTile(tile.level, tile.index), tileData(tile, tree), false);
+    if (why !== undefined) {
+      throw new StamplogError('CORRUPTION', `${why} (the stored leaf or the stored hash was altered); refusing to serve`);
+    }
+  }
+  let lastLeafTime = 0;
+  if (last !== undefined) {
+    try {
+      lastLeafTime = decodeLeaf(last).time;
+    } catch (e) {
+      throw new StamplogError('CORRUPTION', `the last stored leaf (${size - 1}) does not decode`, { cause: e });
+    }
+  }
+  return { tree, lastLeafTime };
+}

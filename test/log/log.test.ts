@@ -1,0 +1,129 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { verifyReceipt } from '../../src/client/receipt.ts';
+import { parsePolicy } from '../../src/note/policy.ts';
+import { openCheckpoint } from '../../src/note/checkpoint.ts';
+import { ed25519NoteVerifier } from '../../src/note/keys.ts';
+import { MemoryTree } from '../../src/merkle/memory.ts';
+import { verifyConsistency } from '../../src/merkle/verify.ts';
+import { hashEqual } from '../../src/merkle/hash.ts';
+import { isStamplogError } from '../../src/errors.ts';
+import { TransparencyLog } from '../../src/log/log.ts';
+import { artifact, logKeys, openMemoryLog, ORIGIN } from './fixtures.ts';
+
+const policy = parsePolicy(`log ${logKeys().logVerifierKey}\nquorum none\n`);
+
+describe('TransparencyLog', () => {
+  it('serves a signed checkpoint of size 0 with the empty root from its first start', async () => {
+    const { log } = await openMemoryLog();
+    const cp = openCheckpoint(log.checkpoint.note, ed25519NoteVerifier(log.logVerifierKey)).checkpoint;
+    assert.equal(cp.size, 0);
+    assert.equal(Buffer.from(cp.rootHash).toString('hex'), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+
+  it('answers concurrent appends with consecutive indexes and receipts that verify offline', async () => {
+    const { log } = await openMemoryLog();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append([artifact(i)])));
+    const indexes = results.map((r) => r[0].index).sort((a, b) => a - b);
+    assert.deepEqual(indexes, Array.from({ length: 50 }, (_, i) => i));
+    for (const [r] of results) {
+      const v = verifyReceipt(r.proof, policy);
+      assert.equal(v.index, r.index);
+      assert.equal(r.duplicate, false);
+    }
+    assert.equal(log.checkpoint.size, 50);
+  });
+
+  it('deduplicates an identical resubmission, in a later batch and within one batch', async () => {
+    const { log } = await openMemoryLog();
+    const [first] = await log.append([artifact(1)]);
+    const [again] = await log.append([artifact(1)]);
+    assert.equal(again.index, first.index);
+    assert.equal(again.duplicate, true);
+    const batch = await log.append([artifact(2), artifact(3), artifact(2)]);
+    assert.deepEqual(batch.map((r) => [r.index, r.duplicate]), [[1, false], [2, false], [1, true]]);
+    assert.equal(log.checkpoint.size, 3);
+    verifyReceipt(again.proof, policy);
+    verifyReceipt(batch[2].proof, policy);
+  });
+
+  it('keeps every checkpoint consistent with the next, and its tiles equal a locally rebuilt tree', async () => {
+    const { log } = await openMemoryLog();
+    const tree = new MemoryTree();
+    let prev = log.checkpoint;
+    for (let b = 0; b < 12; b++) {
+      const receipts = await log.append(Array.from({ length: 37 }, (_, i) => artifact(b * 37 + i)));
+      for (const r of receipts) tree.append((await log.entry(r.index)).leaf);
+      const cp = log.checkpoint;
+      assert.ok(hashEqual(cp.root, tree.root()));
+      if (prev.size > 0) verifyConsistency(prev.size, cp.size, log.consistencyProof(prev.size, cp.size), prev.root, cp.root);
+      prev = cp;
+    }
+    assert.ok(hashEqual(log.tile({ level: 0, index: 0, width: 256 }), (await import('../../src/merkle/tiles.ts')).tileData({ level: 0, index: 0, width: 256 }, tree)));
+  });
+
+  it('restarts from its store, re-verifying, and keeps appending after the same tree', async () => {
+    const { log, store } = await openMemoryLog();
+    await log.append(Array.from({ length: 300 }, (_, i) => artifact(i)));
+    const before = log.checkpoint;
+    await store.close();
+    const { log: again } = await openMemoryLog({ store });
+    assert.equal(again.checkpoint.size, 300);
+    assert.ok(hashEqual(again.checkpoint.root, before.root));
+    const [r] = await again.append([artifact(1000)]);
+    assert.equal(r.index, 300);
+    verifyConsistency(300, 301, again.consistencyProof(300, 301), before.root, again.checkpoint.root);
+  });
+
+  it('refuses to open a store signed by another log key', async () => {
+    const { log, store } = await openMemoryLog();
+    await log.append([artifact(1)]);
+    await store.close();
+    await assert.rejects(openMemoryLog({ store, seedByte: 9 }), (e) => isStamplogError(e, 'CORRUPTION'));
+  });
+
+  it('signs a checkpoint at start-up for leaves committed after the last checkpoint (crash between commit and sign)', async () => {
+    const { log, store } = await openMemoryLog();
+    await log.append([artifact(1)]);
+    store.faults.failCheckpoint = true;
+    await assert.rejects(log.append([artifact(2)]));
+    assert.ok(isStamplogError(log.failure));
+    await assert.rejects(log.append([artifact(3)]), 'a stopped log refuses writes');
+    await store.close();
+    const { log: again } = await openMemoryLog({ store });
+    assert.equal(again.checkpoint.size, 2);
+  });
+
+  it('never reveals beyond the published size: proofs, entries and tiles past it are NOT_FOUND', async () => {
+    const { log } = await openMemoryLog();
+    await log.append(Array.from({ length: 10 }, (_, i) => artifact(i)));
+    await assert.rejects(log.entry(10), (e) => isStamplogError(e, 'NOT_FOUND'));
+    assert.throws(() => log.inclusionProof(0, 11), (e) => isStamplogError(e, 'NOT_FOUND'));
+    assert.throws(() => log.consistencyProof(1, 11), (e) => isStamplogError(e, 'NOT_FOUND'));
+    assert.throws(() => log.tile({ level: 0, index: 0, width: 11 }), (e) => isStamplogError(e, 'NOT_FOUND'));
+    await assert.rejects(log.entryBundle(0, 11), (e) => isStamplogError(e, 'NOT_FOUND'));
+    assert.equal((await log.entryBundle(0, 10)).length > 0, true);
+  });
+
+  it('finds entries by leaf hash, sha256, filename and project+version', async () => {
+    const { log } = await openMemoryLog();
+    const receipts = await log.append(Array.from({ length: 20 }, (_, i) => artifact(i)));
+    const r = receipts[13];
+    assert.equal(await log.indexOfLeafHash(Buffer.from(r.leafHash, 'hex')), 13);
+    assert.deepEqual(await log.search('sha256', r.entry.subject.sha256, -1, 10), [13]);
+    assert.deepEqual(await log.search('filename', r.entry.subject.filename, -1, 10), [13]);
+    assert.deepEqual(await log.search('projectVersion', `${r.entry.subject.project}\u0000${r.entry.subject.version}`, -1, 10), [13]);
+    assert.deepEqual(await log.search('project', 'proj-6', -1, 10), [6, 13]);
+  });
+
+  it('rejects a log key named after another origin', async () => {
+    const { MemoryStore } = await import('../../src/store/memory.ts');
+    const store = new MemoryStore();
+    await store.open();
+    const k = logKeys();
+    await assert.rejects(
+      TransparencyLog.open(store, { origin: `${ORIGIN}2`, logKey: k.logKey, timestampKey: k.timestampKey }),
+      (e) => isStamplogError(e, 'MALFORMED'),
+    );
+  });
+});
