@@ -17,7 +17,7 @@ import { StamplogError } from '../errors.ts';
 import { popcount, shr, trailingZeros } from './bits.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';
-import { consistencyProofFromHashes, consistencyProofIndexes, inclusionProofFromHashes, inclusionProofIndexes } from './prove.ts';
+import { proveWithFoldCache, type FoldCache } from './prove.ts';
 import { foldRange, rangeIndexes, type HashReader } from './stored.ts';
 
 const INITIAL_LEAVES = 1024;
@@ -28,6 +28,9 @@ export class MemoryTree implements HashReader {
   #stored = 0; // number of stored hashes (storedHashCount(#size))
   #size = 0;
   #root: Hash | undefined; // root of #size, computed on demand
+  // Proofs in one tree size share their right-border folds (hashes of the incomplete subtrees): fold once.
+  readonly #folds: FoldCache = { size: -1, folds: new Map() };
+  readonly #viewReader: HashReader = { readHashes: (indexes) => this.#views(indexes) };
 
   /** Creates an empty tree with room for `capacityLeaves` leaves before its first reallocation. */
   constructor(capacityLeaves: number = INITIAL_LEAVES) {
@@ -118,15 +121,13 @@ export class MemoryTree implements HashReader {
   /** Returns the inclusion proof of leaf `index` in the tree of `size` leaves (default: the current size). */
   proveInclusion(index: number, size: number = this.#size): Hash[] {
     this.#checkSize('size', size);
-    const indexes = inclusionProofIndexes(index, size);
-    return inclusionProofFromHashes(index, size, this.#views(indexes));
+    return proveWithFoldCache(this.#viewReader, this.#folds, size, index);
   }
 
   /** Returns the consistency proof from the tree of `size1` leaves to that of `size2` (default: the current size). */
   proveConsistency(size1: number, size2: number = this.#size): Hash[] {
     this.#checkSize('size2', size2);
-    const indexes = consistencyProofIndexes(size1, size2);
-    return consistencyProofFromHashes(size1, size2, this.#views(indexes));
+    return proveWithFoldCache(this.#viewReader, this.#folds, size2, 0, size1);
   }
 
   /** Returns copies of the stored hashes at `indexes`; throws NOT_FOUND for an index not stored yet. */

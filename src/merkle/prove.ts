@@ -23,6 +23,17 @@ import { foldRange, rangeIndexes, storedIndexUnchecked, type AsyncHashReader, ty
 interface ProofPlan {
   readonly indexes: number[];
   readonly groups: number[];
+  /** Per group: the first leaf of the incomplete subtree it folds (which ends at the tree size), or -1. */
+  readonly los: number[];
+}
+
+/**
+ * Folded right-border hashes of one tree size, keyed by their first leaf: every proof in a tree of that size
+ * that needs MTH(D[lo:size]) gets it from here instead of hashing it again. Owned by one tree (MemoryTree).
+ */
+export interface FoldCache {
+  size: number;
+  readonly folds: Map<number, Hash>;
 }
 
 /** Adds to `plan` the proof entries for the complete node (level, idx) in the tree of `size` leaves. */
@@ -38,10 +49,12 @@ function addPath(level: number, idx: number, size: number, plan: ProofPlan): voi
       const before = plan.indexes.length;
       rangeIndexes((a + 1) * 2 ** j, size, plan.indexes);
       plan.groups.push(plan.indexes.length - before);
+      plan.los.push((a + 1) * 2 ** j);
     } else {
       // Below the meeting point every sibling is complete, left or right.
       plan.indexes.push(storedIndexUnchecked(j, a % 2 === 0 ? a + 1 : a - 1));
       plan.groups.push(1);
+      plan.los.push(-1);
     }
     a = pa;
     b = pb;
@@ -52,6 +65,7 @@ function addPath(level: number, idx: number, size: number, plan: ProofPlan): voi
     if (b % 2 === 1) {
       plan.indexes.push(storedIndexUnchecked(j, b - 1));
       plan.groups.push(1);
+      plan.los.push(-1);
     }
   }
 }
@@ -60,7 +74,7 @@ function inclusionPlan(index: number, size: number): ProofPlan {
   checkTreeSize('size', size);
   checkUint('index', index);
   if (index >= size) throw malformed('index must be below the tree size', { index, size });
-  const plan: ProofPlan = { indexes: [], groups: [] };
+  const plan: ProofPlan = { indexes: [], groups: [], los: [] };
   addPath(0, index, size, plan); // RFC 9162 §2.1.3.1: PATH(m, D_n)
   return plan;
 }
@@ -69,7 +83,7 @@ function consistencyPlan(size1: number, size2: number): ProofPlan {
   checkTreeSize('size1', size1);
   checkTreeSize('size2', size2);
   if (size1 > size2) throw malformed('size1 must not exceed size2', { size1, size2 });
-  const plan: ProofPlan = { indexes: [], groups: [] };
+  const plan: ProofPlan = { indexes: [], groups: [], los: [] };
   // RFC 9162 §2.1.4: the proof to the same size is empty, and every tree is consistent with the empty one.
   if (size1 === 0 || size1 === size2) return plan;
   // The old tree's last perfect subtree (shift, idx) ends at size1 and is complete in both trees.
@@ -79,21 +93,48 @@ function consistencyPlan(size1: number, size2: number): ProofPlan {
   if (idx !== 0) {
     plan.indexes.push(storedIndexUnchecked(shift, idx));
     plan.groups.push(1);
+    plan.los.push(-1);
   }
   addPath(shift, idx, size2, plan);
   return plan;
 }
 
-function proofFromPlan(what: string, plan: ProofPlan, hashes: readonly Hash[]): Hash[] {
+function proofFromPlan(what: string, plan: ProofPlan, hashes: readonly Hash[], cache?: FoldCache): Hash[] {
   checkHashList(what, plan.indexes.length, hashes);
   const proof = new Array<Hash>(plan.groups.length);
   let k = 0;
   for (let g = 0; g < plan.groups.length; g++) {
     const count = plan.groups[g];
-    proof[g] = count === 1 ? hashes[k].slice() : foldRange(hashes, k, count);
+    if (count === 1) {
+      proof[g] = hashes[k].slice();
+    } else if (cache === undefined) {
+      proof[g] = foldRange(hashes, k, count);
+    } else {
+      let h = cache.folds.get(plan.los[g]);
+      if (h === undefined) {
+        h = foldRange(hashes, k, count);
+        cache.folds.set(plan.los[g], h);
+      }
+      proof[g] = h.slice();
+    }
     k += count;
   }
   return proof;
+}
+
+/**
+ * Like proveInclusion (or proveConsistency when `size1` is given), reusing right-border folds from `cache`,
+ * which must only ever be used with one tree; the cache is reset when `size` differs from its size.
+ */
+export function proveWithFoldCache(reader: HashReader, cache: FoldCache, size: number, index: number, size1?: number): Hash[] {
+  const plan = size1 === undefined ? inclusionPlan(index, size) : consistencyPlan(size1, size);
+  if (cache.size !== size) {
+    cache.folds.clear();
+    cache.size = size;
+  }
+  const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
+  checkReadHashes(plan.indexes.length, hashes);
+  return proofFromPlan(size1 === undefined ? 'inclusion proof' : 'consistency proof', plan, hashes, cache);
 }
 
 /** Returns the stored-hash indexes inclusionProofFromHashes(index, size, …) needs; requires index < size ≤ 2^52. */

@@ -17,35 +17,11 @@
  * Every failure is a StamplogError with code MALFORMED.
  */
 import { malformed, StamplogError } from '../errors.ts';
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+import { fromBase64, toBase64 } from '../bytes.ts';
 
 /** The standard, padded base64 encoding (RFC 4648 §4) of `bytes`. */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + ALPHABET[n & 63];
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i] << 16;
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + '=';
-  }
-  return out;
-}
-
-function symbol(s: string, i: number, what: string): number {
-  const c = s.charCodeAt(i);
-  const v = c < 128 ? DECODE[c] : -1;
-  if (v < 0) throw malformed(`${what}: invalid base64 character at offset ${i}`);
-  return v;
+  return toBase64(bytes);
 }
 
 /**
@@ -55,32 +31,8 @@ function symbol(s: string, i: number, what: string): number {
 export function base64Decode(s: string, what = 'base64'): Uint8Array {
   if (typeof s !== 'string') throw malformed(`${what}: not a string`);
   if (s.length % 4 !== 0) throw malformed(`${what}: base64 length is not a multiple of 4`);
-  let pad = 0;
-  if (s.endsWith('==')) pad = 2;
-  else if (s.endsWith('=')) pad = 1;
-  const out = new Uint8Array((s.length / 4) * 3 - pad);
-  let o = 0;
-  const full = s.length - (pad === 0 ? 0 : 4);
-  for (let i = 0; i < full; i += 4) {
-    const n = (symbol(s, i, what) << 18) | (symbol(s, i + 1, what) << 12) | (symbol(s, i + 2, what) << 6) | symbol(s, i + 3, what);
-    out[o++] = n >> 16;
-    out[o++] = (n >> 8) & 255;
-    out[o++] = n & 255;
-  }
-  if (pad === 2) {
-    const a = symbol(s, full, what);
-    const b = symbol(s, full + 1, what);
-    // RFC 4648 §3.5: the 4 unused bits must be zero, or the encoding is not canonical.
-    if ((b & 15) !== 0) throw malformed(`${what}: non-canonical base64 (non-zero trailing bits)`);
-    out[o] = (a << 2) | (b >> 4);
-  } else if (pad === 1) {
-    const a = symbol(s, full, what);
-    const b = symbol(s, full + 1, what);
-    const c = symbol(s, full + 2, what);
-    if ((c & 3) !== 0) throw malformed(`${what}: non-canonical base64 (non-zero trailing bits)`);
-    out[o] = (a << 2) | (b >> 4);
-    out[o + 1] = ((b & 15) << 4) | (c >> 2);
-  }
+  const out = fromBase64(s);
+  if (out === undefined) throw malformed(`${what}: not canonical standard base64`);
   return out;
 }
 

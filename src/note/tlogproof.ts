@@ -19,6 +19,7 @@
  * here: signatures, the index against the tree size and the proof against the root are the caller's
  * (see src/client). {@link formatTlogProof} writes exactly what {@link parseTlogProof} accepts.
  */
+import { hashLinesBase64 } from '../bytes.ts';
 import { StamplogError, malformed } from '../errors.ts';
 import { base64Decode, base64Encode, isUint53, parseDecimal, textAndBytes } from './encoding.ts';
 import { MAX_NOTE_BYTES, parseNote } from './note.ts';
@@ -110,8 +111,8 @@ export function formatTlogProof(p: TlogProof): string {
   out += `index ${String(p.index)}\n`;
   for (const h of p.proof) {
     if (!(h instanceof Uint8Array) || h.length !== 32) throw malformed('tlog-proof: proof hash is not 32 bytes');
-    out += `${base64Encode(h)}\n`;
   }
+  out += hashLinesBase64(p.proof);
   if (typeof p.note !== 'string') throw malformed('tlog-proof: note is not a string');
   // A log formats thousands of receipts against one checkpoint note: check each distinct note once.
   if (p.note !== lastCheckedNote) {
