@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { LevelStore } from '../store/level.ts';
 import { TransparencyLog } from '../log/log.ts';
 import { loadOrCreateLogKeys } from '../log/keyfiles.ts';
+import { createServer } from 'node:http';
 import { createApp } from '../http/app.ts';
+import { fastReads } from '../http/fast.ts';
 import { parseToken } from '../http/auth.ts';
 import type { SubmitterToken } from '../http/auth.ts';
 import { StamplogError } from '../errors.ts';
@@ -53,7 +55,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
 
   const app = createApp({ log, tokens });
-  const server = app.listen(port, host);
+  const fast = fastReads(log);
+  const server = createServer((req, res) => {
+    if (!fast(req, res)) app(req, res);
+  });
+  server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
