@@ -1,0 +1,69 @@
+/**
+ * A static C2SP tlog-tiles log in memory, served over node:http on loopback: /checkpoint, /tile/<L>/<N>[.p/W]
+ * and /tile/entries/<N>[.p/W], from a MemoryTree. For tests that need a log to misbehave (tamper) and for the
+ * audit benchmark (a fast tile server, as a CDN would be).
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { MemoryTree, TILE_WIDTH, encodeEntryBundle, parseTilePath, tileData } from '../../src/merkle/index.ts';
+import { ed25519NoteSigner, signCheckpoint } from '../../src/note/index.ts';
+
+export interface FakeLog {
+  url: string;
+  tree: MemoryTree;
+  leaves: Uint8Array[];
+  /** Appends leaves and re-signs the checkpoint. */
+  append(leaves: readonly Uint8Array[]): void;
+  /** Replaces the leaves a bundle serves (to make the log lie). */
+  tamper?: (index: number, leaves: Uint8Array[]) => Uint8Array[];
+  close(): Promise<void>;
+}
+
+export async function startFakeLog(origin: string, signerKey: string): Promise<FakeLog> {
+  const tree = new MemoryTree();
+  const leaves: Uint8Array[] = [];
+  const signer = ed25519NoteSigner(signerKey);
+  let note = signCheckpoint({ origin, size: 0, rootHash: tree.root() }, [signer]);
+  const log: FakeLog = {
+    url: '',
+    tree,
+    leaves,
+    append(more) {
+      for (const l of more) {
+        leaves.push(l);
+        tree.append(l);
+      }
+      note = signCheckpoint({ origin, size: tree.size, rootHash: tree.root() }, [signer]);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').slice(1);
+    try {
+      if (path === 'checkpoint') {
+        res.end(note);
+        return;
+      }
+      const { kind, tile } = parseTilePath(path);
+      const have = Math.floor(tree.size / 2 ** (8 * tile.level)) - tile.index * TILE_WIDTH;
+      if (have < tile.width) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      if (kind === 'hashes') {
+        res.end(tileData(tile, tree));
+        return;
+      }
+      let bundle = leaves.slice(tile.index * TILE_WIDTH, tile.index * TILE_WIDTH + tile.width);
+      if (log.tamper !== undefined) bundle = log.tamper(tile.index, bundle);
+      res.end(encodeEntryBundle(bundle));
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  log.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return log;
+}
