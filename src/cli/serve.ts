@@ -79,7 +79,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await log.drain();
     server.closeIdleConnections();
+    // A client that never finishes its request must not hold the shutdown open: give in-flight requests a
+    // few seconds after the drain, then cut every connection.
+    const deadline = setTimeout(() => server.closeAllConnections(), 5_000);
     await closed;
+    clearTimeout(deadline);
     await store.close();
     console.log('stamplog: stopped');
     process.exit(0);

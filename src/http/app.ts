@@ -62,7 +62,10 @@ function sendProblem(res: Response, error: unknown): void {
 function clientError(e: unknown): unknown {
   if (typeof e !== 'object' || e === null) return e;
   const { type, status } = e as { type?: unknown; status?: unknown };
-  if (type === 'entity.too.large' || status === 413) return new StamplogError('TOO_LARGE', 'request body is too large');
+  if (type === 'entity.too.large' || status === 413) {
+    const limit = (e as { limit?: unknown }).limit;
+    return new StamplogError('TOO_LARGE', typeof limit === 'number' ? `request body exceeds ${limit} bytes` : 'request body is too large');
+  }
   if (type === 'entity.parse.failed') return new StamplogError('MALFORMED', 'request body is not valid JSON');
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new StamplogError('MALFORMED', 'unsupported body encoding');
   if (e instanceof URIError) return new StamplogError('MALFORMED', 'request URL is not valid percent-encoding');
@@ -98,6 +101,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
+  // Once the HTTP server has stopped listening (graceful shutdown), every answer closes its connection: a
+  // keep-alive connection that was busy when server.close() was called would otherwise stay open for as long
+  // as its client keeps sending (a retrying submitter, a polling monitor), and the shutdown would never end.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const server = (req.socket as unknown as { server?: { listening?: unknown } }).server;
+    if (server?.listening === false) res.set('connection', 'close');
+    next();
+  });
+
   // A known path with a method it does not answer: 405 with Allow (RFC 9110 §15.5.6), before any route runs.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const endpoint = ENDPOINTS.find((e) => e.match(req.path));
@@ -113,12 +125,27 @@ export function createApp(deps: AppDeps): express.Express {
     if (!req.is('application/json')) throw new StamplogError('MALFORMED', 'expected Content-Type: application/json');
     if (req.body === undefined) throw new StamplogError('MALFORMED', 'request body is empty');
   };
-  const auth = (req: Request, _res: Response, next: NextFunction) => {
+  /**
+   * Bearer authentication, before the body is parsed. A refused request's body is read off the wire first if
+   * it announces at most `bodyLimit` bytes, so that the client (still sending) sees the 401 rather than a
+   * reset connection; a larger or unannounced body is not read at all, and the connection is closed.
+   */
+  const auth = (bodyLimit: number) => (req: Request, _res: Response, next: NextFunction) => {
     try {
       res_locals(req).submitter = authenticate(req.get('authorization'));
       next();
     } catch (e) {
-      next(e);
+      const announced = Number(req.get('content-length'));
+      if (req.readableEnded || !(announced > 0 && announced <= bodyLimit)) {
+        next(e);
+        return;
+      }
+      let refused = false;
+      const refuse = () => {
+        if (!refused) next(e);
+        refused = true;
+      };
+      req.once('end', refuse).once('error', refuse).once('close', refuse).resume();
     }
   };
 
@@ -131,7 +158,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.post(
     '/api/v1/entries',
-    auth,
+    auth(LIMITS.entryBodyBytes),
     express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
@@ -144,7 +171,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.post(
     '/api/v1/entries/batch',
-    auth,
+    auth(LIMITS.batchBodyBytes),
     express.json({ limit: LIMITS.batchBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
