@@ -1,66 +1,52 @@
 /**
- * `stamplog append <file…> --project P --version V [--log URL] [--token T]`: the upload hook. Hashes each
- * file (streaming), appends one `artifact` entry per file (one request; the batch endpoint when there are
- * several), verifies every receipt against the log key the server announces, and writes `<file>.tlog-proof`
- * next to each file. Exit status 0 only when every file was logged and its receipt verified.
+ * `stamplog append <file…> --project P --version V [--sign-key K] [--log URL] [--token T] [--policy F]`: the
+ * upload hook. Hashes each file (streaming), optionally signs each statement with the publisher key K,
+ * appends one `artifact` entry per file (one request; batches of ≤ 1,000 when there are several), verifies
+ * every receipt (log signature — the key pinned on first use or the policy's — witness quorum, inclusion,
+ * and that the logged entry is exactly the submission), proves the receipts' checkpoints consistent with the
+ * trust store, and only then writes `<file>.tlog-proof` next to each file (atomically). Exit statuses: see
+ * exit.ts (0 every file logged and verified; 2 usage; 3 server refused or unreachable; 11–13 a receipt did
+ * not verify; 20 the log is inconsistent with what this client saw before).
  */
-import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { StamplogError } from '../errors.ts';
-import { toHex } from '../leaf/codec.ts';
-import { verifyReceipt } from '../client/receipt.ts';
-import { parsePolicy } from '../note/policy.ts';
-import { hashFile } from './verify.ts';
+import { signStatement } from '../leaf/statement.ts';
+import { makeEntry } from '../leaf/entry.ts';
+import type { Submission } from '../leaf/types.ts';
+import { hashFile, readStatementKey } from '../client/files.ts';
+import type { StatementKey } from '../client/keys.ts';
+import { tagged } from '../client/failure.ts';
+import { connect, submit, writeReceipts } from './common.ts';
+import type { OnlineOptions } from './common.ts';
 
-export interface AppendOptions {
+export interface AppendOptions extends OnlineOptions {
   project: string;
   version: string;
-  log: string;
-  token?: string;
+  signKey?: string;
 }
 
-interface ReceiptJSON {
-  index: number;
-  proof: string;
-  duplicate?: boolean;
-}
-
-async function call(url: string, init: RequestInit): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (e) {
-    throw new StamplogError('INTERNAL', `cannot reach ${url}: ${(e as Error).message}`);
-  }
-  const body = (await res.json().catch(() => ({}))) as { detail?: string };
-  if (!res.ok) throw new StamplogError('INTERNAL', `${url}: HTTP ${res.status}: ${body.detail ?? 'no detail'}`);
-  return body;
+/** The submission for `file`, signed with `key` if given (tagged `usage` if the fields are invalid). */
+export async function artifactSubmission(file: string, project: string, version: string, key?: StatementKey): Promise<Submission> {
+  const { sha256, size } = await hashFile(file);
+  const base: Submission = { kind: 'artifact', subject: { project, version, filename: basename(file), sha256, size } };
+  tagged('usage', file, () => makeEntry(base, 0)); // the log's rules, checked before anything is sent
+  if (key === undefined) return base;
+  return tagged('usage', file, () => ({ ...base, sig: signStatement(key.seed, base) }));
 }
 
 export async function appendFiles(files: string[], opts: AppendOptions): Promise<void> {
-  const token = opts.token ?? process.env.STAMPLOG_TOKEN;
-  if (!token) throw new StamplogError('UNAUTHORIZED', 'a submitter token is required: --token or STAMPLOG_TOKEN');
-  const base = opts.log.replace(/\/+$/, '');
-  const info = (await call(`${base}/api/v1/log`, {})) as { logKey: string };
-  const policy = parsePolicy(`log ${info.logKey}\nquorum none\n`);
-  const subs = await Promise.all(
-    files.map(async (f) => {
-      const { sha256, size } = await hashFile(f);
-      return { kind: 'artifact', subject: { project: opts.project, version: opts.version, filename: basename(f), sha256: toHex(sha256), size } };
-    }),
-  );
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const receipts: ReceiptJSON[] =
-    subs.length === 1
-      ? [(await call(`${base}/api/v1/entries`, { method: 'POST', headers, body: JSON.stringify(subs[0]) })) as ReceiptJSON]
-      : ((await call(`${base}/api/v1/entries/batch`, { method: 'POST', headers, body: JSON.stringify({ entries: subs }) })) as { receipts: ReceiptJSON[] }).receipts;
-  for (let i = 0; i < files.length; i++) {
-    const r = receipts[i];
-    const verified = verifyReceipt(r.proof, policy);
-    if (toHex(verified.entry.subject.sha256) !== subs[i].subject.sha256) {
-      throw new StamplogError('PROOF_MISMATCH', `${files[i]}: the receipt is for another digest`);
-    }
-    await writeFile(`${files[i]}.tlog-proof`, r.proof);
-    console.log(`${r.duplicate ? 'already logged' : 'logged'} ${files[i]} at index ${r.index}; receipt ${files[i]}.tlog-proof`);
-  }
+  const key = opts.signKey === undefined ? undefined : await readStatementKey(opts.signKey);
+  // Hash a few files at a time: a release can have hundreds of files, and each hash holds a descriptor.
+  const subs: Submission[] = new Array<Submission>(files.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) subs[i] = await artifactSubmission(files[i], opts.project, opts.version, key);
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  const conn = await connect(opts);
+  const done = await submit(conn, subs);
+  await writeReceipts(done.map((d, i) => ({ path: `${files[i]}.tlog-proof`, proof: d.json.proof })));
+  done.forEach((d, i) => {
+    const signed = key === undefined ? '' : ` signed by ${key.name}`;
+    console.log(`${d.json.duplicate ? 'already logged' : 'logged'} ${files[i]} at index ${d.verified.index}${signed}; receipt ${files[i]}.tlog-proof`);
+  });
 }

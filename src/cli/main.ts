@@ -1,11 +1,11 @@
 /**
- * The `stamplog` command line (commander): wiring only; each command lives in its own module.
+ * The `stamplog` command line (commander): wiring only; each command lives in its own module, loaded when
+ * it runs (a client command does not load the server's database and web framework). Exit statuses are
+ * documented in exit.ts: 0 ok, 1 unexpected, 2 usage, 3 server, 10–16 verification, 20 inconsistent log,
+ * 21 not logged, 22 contested.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { isStamplogError } from '../errors.ts';
-import { serve } from './serve.ts';
-import { verifyFile } from './verify.ts';
-import { appendFiles } from './append.ts';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EXIT, exitStatusFor, messageFor } from './exit.ts';
 
 function integer(min: number, max: number) {
   return (v: string): number => {
@@ -18,7 +18,17 @@ function integer(min: number, max: number) {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 const program = new Command();
-program.name('stamplog').description('An append-only transparency log and timestamping server for package indexes.');
+program
+  .name('stamplog')
+  .description('An append-only transparency log and timestamping server for package indexes.')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    '\nExit statuses: 0 ok, 1 unexpected failure, 2 usage, 3 log server refused or unreachable, 10 file differs from the entry,\n' +
+      '11 proof invalid, 12 not signed by a trusted log, 13 witness quorum missing, 14 publisher key, 15 vetters, 16 too young,\n' +
+      '20 log inconsistent with the trust store (evidence printed), 21 not logged, 22 contested (another digest under the filename).\n' +
+      'Trust store: $STAMPLOG_HOME (default ~/.config/stamplog). Token: --token or $STAMPLOG_TOKEN. Log URL: --log or $STAMPLOG_LOG.',
+  );
 
 program
   .command('serve')
@@ -30,27 +40,107 @@ program
   .option('--batch-ms <ms>', 'how long an idle batch stays open', integer(0, 10_000), 2)
   .option('--batch-max <n>', 'most entries per batch', integer(1, 100_000), 4096)
   .option('--max-queue <n>', 'most submissions waiting before 503', integer(1, 10_000_000), 65_536)
-  .action(serve);
+  .action(async (opts) => (await import('./serve.ts')).serve(opts));
 
 program
-  .command('append <files...>')
-  .description('log artifact files (the upload hook) and write <file>.tlog-proof receipts next to them')
-  .requiredOption('--project <name>', 'project name')
-  .requiredOption('--version <version>', 'project version')
-  .option('--log <url>', 'log server URL', 'http://127.0.0.1:8080')
-  .option('--token <secret>', 'submitter token (default: STAMPLOG_TOKEN)')
-  .action(appendFiles);
+  .command('keygen')
+  .description('generate an Ed25519 key (signed-note formats): signer key to PATH (mode 0600), verifier key to PATH.pub and stdout')
+  .requiredOption('--type <type>', 'publisher, vetter, log (type 0x01) or witness (cosignature/v1, type 0x04)')
+  .requiredOption('--name <name>', 'key name (for a log: its origin)')
+  .requiredOption('--out <path>', 'where to write the signer key (never overwritten)')
+  .action(async (opts) => (await import('./keygen.ts')).keygen(opts));
+
+const online = (c: Command, withToken: boolean): Command => {
+  c.option('--log <url>', 'log server URL (default: STAMPLOG_LOG or http://127.0.0.1:8080)').option(
+    '--policy <file>',
+    'trust policy (C2SP tlog-policy) receipts must satisfy (default: the log key pinned on first use, no witness quorum)',
+  );
+  if (withToken) c.option('--token <secret>', 'submitter token (default: STAMPLOG_TOKEN)');
+  return c;
+};
+
+online(
+  program
+    .command('append <files...>')
+    .description('log artifact files (the upload hook), verify the receipts, write <file>.tlog-proof next to each')
+    .requiredOption('--project <name>', 'project name')
+    .requiredOption('--version <version>', 'project version')
+    .option('--sign-key <file>', 'publisher signer key (keygen --type publisher): sign each statement'),
+  true,
+).action(async (files: string[], opts) => (await import('./append.ts')).appendFiles(files, opts));
+
+const statement = (c: Command): Command =>
+  online(
+    c
+      .requiredOption('--sign-key <file>', 'signer key (keygen --type publisher or vetter)')
+      .option('--project <name>', 'project (default: from the logged artifact entry)')
+      .option('--version <version>', 'version (default: from the logged artifact entry)')
+      .option('--filename <name>', 'logged filename (default: from the logged artifact entry)')
+      .option('--out <file>', 'where to write the receipt'),
+    true,
+  );
+
+statement(program.command('sign <file>').description('log a publisher signature (a signature entry) for an already logged artifact; receipt <file>.signature.tlog-proof')).action(
+  async (file: string, opts) => (await import('./sign.ts')).signFile(file, opts),
+);
+
+statement(
+  program
+    .command('vet <file>')
+    .description('log a vetting statement (a vetting entry) for an already logged artifact; receipt <file>.vetting.tlog-proof')
+    .requiredOption('--verdict <verdict>', 'e.g. reviewed, approved, rejected'),
+).action(async (file: string, opts) => (await import('./sign.ts')).vetFile(file, opts));
 
 program
   .command('verify <file>')
-  .description('verify offline that <file> is logged: receipt, checkpoint signatures, witness quorum, digest and size')
-  .requiredOption('--policy <file>', 'trust policy (C2SP tlog-policy: log/witness/group/quorum lines)')
+  .description('verify offline that <file> is logged: receipt, log signature, witness quorum, digest and size, and optional requirements')
+  .option('--policy <file>', 'trust policy (C2SP tlog-policy); default: the key pinned for the receipt\'s log, no witness quorum')
   .option('--proof <file>', 'the receipt (default: <file>.tlog-proof)')
-  .action(verifyFile);
+  .option('--publisher-key <[project=]key>', 'require a signature by this publisher key (verifier key or base64; repeatable)', collect, [])
+  .option('--signature <file>', 'receipt of a signature entry (default: <file>.signature.tlog-proof if present; repeatable)', collect, [])
+  .option('--vetters <k:key,key,...>', 'require k of these vetters to have vetted the artifact')
+  .option('--vetting <file>', 'receipt of a vetting entry (default: <file>.vetting.tlog-proof if present; repeatable)', collect, [])
+  .option('--verdicts <list>', 'vetting verdicts that count (default: reviewed,approved)')
+  .option('--min-age <duration>', 'require the entry to be at least this old (e.g. 72h, 7d)')
+  .action(async (file: string, opts) => (await import('./verify.ts')).verifyFile(file, opts));
+
+online(
+  program
+    .command('check <file>')
+    .description('online: is this digest logged, is it the only digest under its filename, which signatures and vettings exist (all proven)')
+    .option('--filename <name>', 'the filename to check (default: the file\'s own name)'),
+  false,
+).action(async (file: string, opts) => (await import('./check.ts')).checkFile(file, opts));
+
+online(
+  program
+    .command('backfill <sources...>')
+    .description('ingest history: PyPI JSON API or PEP 691 documents (files, directories of *.json, URLs) as backfill artifact entries, resumably')
+    .option('--state <file>', 'state file recording acknowledged batches (resume by running again)', '.stamplog-backfill.json')
+    .option('--batch <n>', 'submissions per batch request', integer(1, 1000), 1000)
+    .option('--concurrency <n>', 'batch requests in flight', integer(1, 64), 4)
+    .option('--no-progress', 'no progress lines on stderr'),
+  true,
+).action(async (sources: string[], opts) => (await import('./backfill.ts')).backfillCommand(sources, opts));
+
+program
+  .command('corpus')
+  .description('write a synthetic PyPI-like corpus (one JSON document per project) for backfill tests and benchmarks')
+  .requiredOption('--files <n>', 'number of file records', integer(1, 100_000_000))
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--per-project <n>', 'files per project', integer(1, 1_000_000), 100)
+  .option('--format <format>', 'pypi (/pypi/<project>/json) or pep691 (simple JSON)', 'pypi')
+  .option('--seed <seed>', 'varies names and digests', 'stamplog')
+  .action(async (opts) => (await import('./backfill.ts')).corpusCommand(opts));
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  console.error(`stamplog: ${isStamplogError(e) ? e.message : e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
+  if (e instanceof CommanderError) {
+    // commander printed its message already; help and version are not failures.
+    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  } else {
+    process.stderr.write(`stamplog: ${messageFor(e).replace(/^stamplog: /, '')}\n`);
+    process.exitCode = exitStatusFor(e);
+  }
 }

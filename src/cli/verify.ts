@@ -1,52 +1,105 @@
 /**
- * `stamplog verify <file> --policy <policy> [--proof <file>.tlog-proof]`: fully offline. The receipt's
- * checkpoint must be signed by a log of the policy and cosigned by its witness quorum, the receipt's leaf
- * must be included under that checkpoint, and the leaf's subject must match the file (SHA-256 and size,
- * hashed streaming). Exit status 0 when everything holds, 1 with a message naming what failed otherwise.
+ * `stamplog verify <file> [--proof R] [--policy P] [--publisher-key K…] [--signature R…] [--vetters k:K,…]
+ * [--vetting R…] [--min-age D]`: fully offline (src/client/artifact.ts). The receipt (default
+ * `<file>.tlog-proof`) must verify against the policy — the `--policy` file, or else the log key pinned in
+ * the trust store for the receipt's origin with no witness quorum — and match the file (SHA-256 and size,
+ * hashed streaming); then the optional requirements: a signature by a pinned publisher key (in the artifact
+ * entry or a `signature` receipt, default `<file>.signature.tlog-proof` if present), k of n vetters
+ * (`vetting` receipts, default `<file>.vetting.tlog-proof` if present), a minimum age. A receipt whose
+ * checkpoint has the pinned size but another root is refused as inconsistent. Exit 0 when everything holds,
+ * otherwise the status of exit.ts for what failed (10 file, 11 proof, 12 log signature, 13 witness quorum,
+ * 14 publisher key, 15 vetters, 16 minimum age, 20 inconsistent), with a message naming it.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { StamplogError } from '../errors.ts';
-import { verifyReceipt } from '../client/receipt.ts';
+import { toBase64, toHex } from '../bytes.ts';
+import { hashEqual } from '../merkle/hash.ts';
+import { openCheckpoint } from '../note/checkpoint.ts';
+import { ed25519NoteVerifier } from '../note/keys.ts';
 import { parsePolicy } from '../note/policy.ts';
-import { toHex } from '../leaf/codec.ts';
+import type { Policy } from '../note/policy.ts';
+import { parseTlogProof } from '../note/tlogproof.ts';
+import { verifyArtifact } from '../client/artifact.ts';
+import { failure, tagged } from '../client/failure.ts';
+import { hashFile } from '../client/files.ts';
+import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../client/requirements.ts';
+import type { ArtifactRequirements } from '../client/requirements.ts';
+import { TrustStore } from '../client/truststore.ts';
+import { readPolicy } from './common.ts';
 
 export interface VerifyOptions {
-  policy: string;
+  policy?: string;
   proof?: string;
+  publisherKey: string[];
+  signature: string[];
+  vetters?: string;
+  vetting: string[];
+  verdicts?: string;
+  minAge?: string;
 }
 
-/** SHA-256 and size of the file at `path`, read as a stream (any size). */
-export async function hashFile(path: string): Promise<{ sha256: Uint8Array; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The policy to verify against: `--policy`, else the pinned key of the receipt's origin. */
+async function policyFor(opts: VerifyOptions, receipt: Uint8Array, store: TrustStore): Promise<Policy> {
+  if (opts.policy !== undefined) return readPolicy(opts.policy);
+  const origin = tagged('proof', 'receipt', () => parseTlogProof(receipt).checkpoint.origin);
+  const pin = await store.get(origin);
+  if (pin === undefined) {
+    throw failure('usage', 'NOT_FOUND', `no --policy given and no key pinned for the log ${origin} in ${store.dir}; give --policy, or run \`stamplog check\` against the log once`);
   }
-  return { sha256: new Uint8Array(h.digest()), size };
+  return parsePolicy(`log ${pin.logKey}\nquorum none\n`);
+}
+
+/** Offline consistency: a receipt checkpoint of the pinned size must carry the pinned root. */
+async function checkAgainstPin(store: TrustStore, receipt: Uint8Array): Promise<void> {
+  const { note, checkpoint } = parseTlogProof(receipt);
+  const pin = await store.get(checkpoint.origin);
+  if (pin?.checkpoint === undefined) return;
+  const pinned = openCheckpoint(pin.checkpoint, ed25519NoteVerifier(pin.logKey)).checkpoint;
+  if (pinned.size === checkpoint.size && !hashEqual(pinned.rootHash, checkpoint.rootHash)) {
+    await store.observe(checkpoint.origin, note, () => Promise.reject(new Error('offline')));
+  }
 }
 
 export async function verifyFile(file: string, opts: VerifyOptions): Promise<void> {
   const proofPath = opts.proof ?? `${file}.tlog-proof`;
-  await stat(file);
-  const policy = parsePolicy(await readFile(opts.policy));
-  const receipt = verifyReceipt(await readFile(proofPath), policy);
-  const { sha256, size } = await hashFile(file);
-  const subject = receipt.entry.subject;
-  if (toHex(subject.sha256) !== toHex(sha256)) {
-    throw new StamplogError('PROOF_MISMATCH', `${file}: SHA-256 ${toHex(sha256)} is not the logged ${toHex(subject.sha256)}`);
-  }
-  if (subject.size !== size) throw new StamplogError('PROOF_MISMATCH', `${file}: size ${size} is not the logged ${subject.size}`);
-  if (subject.filename !== basename(file)) {
-    console.error(`stamplog: note: the file is named ${basename(file)}, the entry names ${subject.filename}`);
-  }
-  const w = receipt.witnesses.map((x) => x.name).join(', ');
+  const req: ArtifactRequirements = {
+    publisherKeys: opts.publisherKey.map(parsePublisherPin),
+    ...(opts.vetters === undefined ? {} : { vetters: parseVetters(opts.vetters, opts.verdicts?.split(',') ?? DEFAULT_VERDICTS) }),
+    ...(opts.minAge === undefined ? {} : { minAgeMs: parseDuration(opts.minAge) }),
+  };
+  const receipt = await readFile(proofPath);
+  const store = new TrustStore();
+  const policy = await policyFor(opts, receipt, store);
+  const signatures = [...opts.signature];
+  if (signatures.length === 0 && req.publisherKeys.length > 0 && (await exists(`${file}.signature.tlog-proof`))) signatures.push(`${file}.signature.tlog-proof`);
+  const vettings = [...opts.vetting];
+  if (vettings.length === 0 && req.vetters !== undefined && (await exists(`${file}.vetting.tlog-proof`))) vettings.push(`${file}.vetting.tlog-proof`);
+  const load = (paths: string[]) => Promise.all(paths.map(async (name) => ({ name, receipt: await readFile(name) })));
+  const evidence = { receipt, signatures: await load(signatures), vettings: await load(vettings) };
+  const digest = await hashFile(file);
+
+  const v = verifyArtifact(digest, evidence, policy, req, Date.now());
+  await checkAgainstPin(store, receipt);
+
+  const { entry, checkpoint, index, witnesses } = v.receipt;
+  const subject = entry.subject;
+  if (subject.filename !== basename(file)) process.stderr.write(`stamplog: note: the file is named ${basename(file)}, the entry names ${subject.filename}\n`);
+  const extras: string[] = [];
+  if (witnesses.length > 0) extras.push(`cosigned by ${witnesses.map((x) => x.name).join(', ')}`);
+  if (entry.sig !== undefined) extras.push(`signed by ${toBase64(entry.sig.key)}`);
+  if (v.publisher !== undefined) extras.push(`publisher key ${v.publisher.label} (${v.publisher.kind} entry ${v.publisher.index})`);
+  if (v.vetters.length > 0) extras.push(`vetted by ${v.vetters.map((x) => `${x.label} (${x.verdict})`).join(', ')}`);
+  if (req.minAgeMs !== undefined) extras.push(`age ${formatDuration(v.ageMs)}`);
   console.log(
-    `OK ${subject.filename}: ${subject.project} ${subject.version}, sha256 ${toHex(sha256)}, logged at index ${receipt.index} ` +
-      `of ${receipt.checkpoint.origin} (tree size ${receipt.checkpoint.size}) at ${new Date(receipt.entry.time).toISOString()}` +
-      (w ? `, cosigned by ${w}` : ''),
+    `OK ${subject.filename}: ${subject.project} ${subject.version}, sha256 ${toHex(digest.sha256)}, logged at index ${index} ` +
+      `of ${checkpoint.origin} (tree size ${checkpoint.size}) at ${new Date(entry.time).toISOString()}` +
+      (extras.length > 0 ? `, ${extras.join(', ')}` : ''),
   );
 }

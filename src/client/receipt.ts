@@ -42,3 +42,29 @@ export function verifyReceipt(receipt: string | Uint8Array, policy: Policy, opts
   const entry = decodeLeaf(parsed.extra);
   return { index: parsed.index, entry, leaf: parsed.extra, leafHash: hash, checkpoint, witnesses };
 }
+
+/**
+ * A receipt verifier for many receipts against one policy (a backfill, a batch append): the same as
+ * {@link verifyReceipt}, but each distinct checkpoint note is verified once and remembered (at most
+ * `cacheSize` notes), so a thousand receipts of one batch cost one signature check and a thousand inclusion
+ * proofs.
+ */
+export function receiptVerifier(policy: Policy, opts: { origin?: string; cacheSize?: number } = {}): (receipt: string | Uint8Array) => VerifiedReceipt {
+  const cache = new Map<string, { checkpoint: Checkpoint; witnesses: readonly WitnessCosignature[] }>();
+  const max = opts.cacheSize ?? 64;
+  return (receipt) => {
+    const parsed = parseTlogProof(receipt);
+    let cp = cache.get(parsed.note);
+    if (cp === undefined) {
+      const v = verifyCheckpointWithPolicy(policy, parsed.note, opts);
+      cp = { checkpoint: v.checkpoint, witnesses: v.witnesses };
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      cache.set(parsed.note, cp);
+    }
+    if (parsed.extra === undefined) throw new StamplogError('MALFORMED', 'receipt: no extra line (the leaf bytes) to verify');
+    const hash = leafHash(parsed.extra);
+    verifyInclusion(hash, parsed.index, cp.checkpoint.size, parsed.proof, cp.checkpoint.rootHash);
+    const entry = decodeLeaf(parsed.extra);
+    return { index: parsed.index, entry, leaf: parsed.extra, leafHash: hash, checkpoint: cp.checkpoint, witnesses: cp.witnesses };
+  };
+}
