@@ -64,13 +64,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const addr = server.address() as AddressInfo;
-  if (tokens.length === 0) console.error('stamplog: warning: no submitter tokens configured; appends will be refused (401)');
-  console.log(`stamplog: log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
-  console.log(`stamplog: log key ${keys.logVerifierKey}`);
-  console.log(`stamplog: timestamp key ${keys.timestampVerifierKey}`);
-  console.log(`stamplog: listening on http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
-
+  // Signal handlers before the listening line: whoever sees that line may send SIGTERM at once.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -90,4 +84,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const addr = server.address() as AddressInfo;
+  if (tokens.length === 0) console.error('stamplog: warning: no submitter tokens configured; appends will be refused (401)');
+  console.log(`stamplog: log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
+  console.log(`stamplog: log key ${keys.logVerifierKey}`);
+  console.log(`stamplog: timestamp key ${keys.timestampVerifierKey}`);
+  console.log(`stamplog: listening on http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
 }

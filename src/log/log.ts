@@ -9,7 +9,7 @@
  *
  * Reads never reveal anything beyond the published checkpoint's size.
  */
-import { StamplogError } from '../errors.ts';
+import { StamplogError, isStamplogError } from '../errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
@@ -235,7 +235,14 @@ async function rebuildAndVerify(store: LogStore, size: number): Promise<{ tree: 
   const tree = new MemoryTree(Math.max(size, 1024));
   let last: Uint8Array | undefined;
   for (let start = 0; start < size; start += STARTUP_CHUNK) {
-    const leaves = await store.readLeaves(start, Math.min(STARTUP_CHUNK, size - start));
+    const count = Math.min(STARTUP_CHUNK, size - start);
+    const leaves = await store.readLeaves(start, count).catch((e: unknown) => {
+      // The stored size counts these leaves: a missing row means storage lost what it had committed.
+      if (isStamplogError(e, 'NOT_FOUND')) {
+        throw new StamplogError('CORRUPTION', `the stored tree size is ${size} but leaves ${start}…${start + count - 1} are not all stored`, { cause: e });
+      }
+      throw e;
+    });
     for (const leaf of leaves) tree.append(leaf);
     last = leaves[leaves.length - 1];
   }

@@ -31,7 +31,10 @@ export interface SequencerOptions {
   batchMs: number;
   /** The most entries one batch (one commit, one checkpoint) holds. */
   batchMax: number;
-  /** The most submissions waiting; beyond it, appends are refused with PUSHBACK (HTTP 503). */
+  /**
+   * The most submissions waiting; beyond it, appends are refused with PUSHBACK (HTTP 503). A single request
+   * larger than this is admitted only into an empty queue.
+   */
   maxQueue: number;
   /**
    * How far the clock may step back behind the latest issued time before appends are refused (ms). Within
@@ -131,7 +134,9 @@ export class Sequencer {
   submit(subs: Submission[]): Promise<SequencedBatch> {
     if (this.stopped) return Promise.reject(this.stopped);
     if (this.closing) return Promise.reject(new StamplogError('PUSHBACK', 'the log is shutting down'));
-    if (this.queued + subs.length > this.opts.maxQueue) {
+    // The queue holds at most maxQueue submissions, except that one request is always admitted into an empty
+    // queue (a batch larger than maxQueue would otherwise be refused forever, whatever its Retry-After said).
+    if (this.queued > 0 && this.queued + subs.length > this.opts.maxQueue) {
       return Promise.reject(new StamplogError('PUSHBACK', 'the log is overloaded; retry later', { details: { retryAfterSeconds: 1 } }));
     }
     return new Promise<SequencedBatch>((resolve, reject) => {
@@ -267,8 +272,12 @@ export class Sequencer {
           answered.add(key);
           continue;
         }
+        // A dedup row that points beyond the tree or at another entry means storage was altered: never answer
+        // with someone else's leaf.
         const index = known.get(key) as number;
+        if (index >= fromSize) throw new StamplogError('CORRUPTION', `a stored dedup row points at index ${index}, beyond the tree (${fromSize})`);
         const { entry, leaf } = await this.readLeaf(index);
+        if (dedupKey(entry) !== key) throw new StamplogError('CORRUPTION', `a stored dedup row points at leaf ${index}, which holds another entry`);
         items.push({ index, entry, leaf, leafHash: leafHash(leaf), duplicate: true });
       }
       out.push({ items, checkpoint: this.current });

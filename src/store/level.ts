@@ -3,7 +3,17 @@
  * commit gives the atomic, durable write the store contract asks for: LevelDB appends the whole batch as one
  * record to its write-ahead log and fsyncs it before the promise resolves. LevelDB's LOCK file keeps a second
  * process off the same directory.
+ *
+ * Corruption: LevelDB (as classic-level configures it) verifies no checksums on reads and, when it replays a
+ * write-ahead log with a corrupted record, silently drops the rest of that log block, including committed
+ * batches. So `open` reads LevelDB's own info log (`LOG`, rewritten by every open) and refuses to continue when
+ * the recovery reported a dropped or corrupted record; since that open already rewrote the files, it also
+ * leaves a marker file (STAMPLOG-CORRUPTION) that refuses every later open until an operator has looked.
+ * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
+ * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
 import { CHECKPOINT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
@@ -12,6 +22,18 @@ import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+
+/** Written next to LevelDB's files when an open found corruption; its presence refuses later opens. */
+export const CORRUPTION_MARKER = 'STAMPLOG-CORRUPTION';
+
+/** Lines of LevelDB's info log that report data dropped or found corrupted during recovery. */
+const RECOVERY_CORRUPTION = /dropping \d+ bytes|ignoring error|corruption/i;
+
+/** A read failure of the underlying database as CORRUPTION, naming what was being read. */
+function readFailure(what: string, e: unknown): StamplogError {
+  if (e instanceof StamplogError) return e;
+  return new StamplogError('CORRUPTION', `reading ${what} from the store failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
 
 export class LevelStore implements LogStore {
   private readonly db: Level<string, Uint8Array>;
@@ -23,6 +45,11 @@ export class LevelStore implements LogStore {
   }
 
   async open(): Promise<void> {
+    const marker = join(this.location, CORRUPTION_MARKER);
+    const earlier = await readIfExists(marker);
+    if (earlier !== undefined) {
+      throw new StamplogError('CORRUPTION', `the store at ${this.location} was found corrupted earlier (${marker}: ${earlier.trim()}); refusing to open it`);
+    }
     try {
       await this.db.open();
     } catch (e) {
@@ -30,17 +57,33 @@ export class LevelStore implements LogStore {
       if (code === 'LEVEL_LOCKED') {
         throw new StamplogError('CONFLICT', `the store at ${this.location} is in use by another process`, { cause: e });
       }
-      throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}`, { cause: e });
+      const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+      throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}: ${detail}`, { cause: e });
+    }
+    // LevelDB's info log of this open: a recovery that dropped or found corrupted records lost data silently.
+    const info = (await readIfExists(join(this.location, 'LOG'))) ?? '';
+    const bad = info.split('\n').filter((line) => RECOVERY_CORRUPTION.test(line));
+    if (bad.length > 0) {
+      // Lines look like `2024/05/29-15:37:47.123456 7f00deadbeef <message>`: keep the message.
+      const first = bad[0].replace(/^\S+ \S+ /, '').trim();
+      const message = `LevelDB reported corruption while opening ${this.location} (${bad.length} line(s) in its LOG, first: ${first}); committed batches may have been dropped`;
+      await this.db.close();
+      await writeFile(marker, `${new Date().toISOString()} ${message}\nRemove this file only after restoring or inspecting the store.\n`, { flush: true });
+      throw new StamplogError('CORRUPTION', `${message}; refusing to open it (and later opens, until ${marker} is removed)`);
     }
   }
 
-  private async getText(key: string): Promise<string | undefined> {
-    const v = await this.db.get(key);
-    return v === undefined ? undefined : utf8Decoder.decode(v);
+  private async getText(key: string, what: string): Promise<string | undefined> {
+    try {
+      const v = await this.db.get(key);
+      return v === undefined ? undefined : utf8Decoder.decode(v);
+    } catch (e) {
+      throw readFailure(what, e);
+    }
   }
 
   async readState(): Promise<StoredState> {
-    const [size, checkpoint] = await Promise.all([this.getText(SIZE_KEY), this.getText(CHECKPOINT_KEY)]);
+    const [size, checkpoint] = await Promise.all([this.getText(SIZE_KEY, 'the tree size'), this.getText(CHECKPOINT_KEY, 'the checkpoint')]);
     const n = size === undefined ? 0 : Number(size);
     if (!Number.isSafeInteger(n) || n < 0 || (size !== undefined && String(n) !== size)) {
       throw new StamplogError('CORRUPTION', `stored tree size is not a canonical number: ${JSON.stringify(size)}`);
@@ -80,34 +123,65 @@ export class LevelStore implements LogStore {
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {
     if (count === 0) return [];
     const out: Uint8Array[] = [];
-    for await (const [key, value] of this.db.iterator({ gte: leafKey(start), lt: leafKey(start + count) })) {
-      const expected = leafKey(start + out.length);
-      if (key !== expected) throw new StamplogError('CORRUPTION', `leaf row ${expected} is missing`);
-      out.push(value);
+    try {
+      for await (const [key, value] of this.db.iterator({ gte: leafKey(start), lt: leafKey(start + count) })) {
+        if (key !== leafKey(start + out.length)) throw new StamplogError('CORRUPTION', `the row of leaf ${start + out.length} is missing`);
+        out.push(value);
+      }
+    } catch (e) {
+      throw readFailure(`leaves ${start}…${start + count - 1}`, e);
     }
     if (out.length !== count) throw new StamplogError('NOT_FOUND', `leaves ${start}..${start + count - 1} are not all stored`);
     return out;
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array | undefined> {
-    return this.db.get(tileKey(level, index));
+    try {
+      return await this.db.get(tileKey(level, index));
+    } catch (e) {
+      throw readFailure(`hash tile ${level}/${index}`, e);
+    }
   }
 
   async lookupDedup(keys: readonly string[]): Promise<(number | undefined)[]> {
     if (keys.length === 0) return [];
-    const values = await this.db.getMany(keys.map(dedupKey));
-    return values.map((v) => (v === undefined ? undefined : Number(utf8Decoder.decode(v))));
+    let values: (Uint8Array | undefined)[];
+    try {
+      values = await this.db.getMany(keys.map(dedupKey));
+    } catch (e) {
+      throw readFailure('dedup rows', e);
+    }
+    return values.map((v) => {
+      if (v === undefined) return undefined;
+      const text = utf8Decoder.decode(v);
+      const n = Number(text);
+      if (!Number.isSafeInteger(n) || n < 0 || String(n) !== text) throw new StamplogError('CORRUPTION', `a stored dedup row holds ${JSON.stringify(text)}, not an index`);
+      return n;
+    });
   }
 
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     const prefix = searchPrefix(field, key);
     const gte = after < 0 ? prefix : searchKey(field, key, after + 1);
     const out: number[] = [];
-    for await (const k of this.db.keys({ gte, lt: prefix + '\uffff', limit })) out.push(indexFromSearchKey(k));
+    try {
+      for await (const k of this.db.keys({ gte, lt: prefix + '\uffff', limit })) out.push(indexFromSearchKey(k));
+    } catch (e) {
+      throw readFailure(`search rows (${field})`, e);
+    }
     return out;
   }
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
 }
