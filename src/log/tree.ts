@@ -89,17 +89,22 @@ export function tileMismatch(tile: Tile, stored: Uint8Array | undefined, expecte
  * CORRUPTION naming the first mismatch.
  */
 export async function verifyPersistedBatch(store: LogStore, tree: WorkingTree, fromSize: number, toSize: number): Promise<void> {
-  const leaves = await store.readLeaves(fromSize, toSize - fromSize);
+  // All reads at once: they are independent, and each is a round trip to LevelDB's thread pool.
+  const tiles = newTiles(fromSize, toSize);
+  const [leaves, stored, persistedRoot] = await Promise.all([
+    store.readLeaves(fromSize, toSize - fromSize),
+    Promise.all(tiles.map((t) => store.readTile(t.level, t.index))),
+    rootFromStoredTiles(store, toSize),
+  ]);
   leaves.forEach((leaf, i) => {
     if (!hashEqual(leafHash(leaf), tree.leafHash(fromSize + i))) {
       throw new StamplogError('CORRUPTION', `persisted leaf ${fromSize + i} differs from the leaf sequenced for it; refusing to sign`);
     }
   });
-  for (const tile of newTiles(fromSize, toSize)) {
-    const why = tileMismatch(tile, await store.readTile(tile.level, tile.index), tileData(tile, tree), true);
+  tiles.forEach((tile, i) => {
+    const why = tileMismatch(tile, stored[i], tileData(tile, tree), true);
     if (why !== undefined) throw new StamplogError('CORRUPTION', `after committing leaves ${fromSize}…${toSize - 1}: ${why}; refusing to sign`);
-  }
-  const persistedRoot = await rootFromStoredTiles(store, toSize);
+  });
   const memoryRoot = tree.root();
   if (!hashEqual(persistedRoot, memoryRoot)) {
     throw new StamplogError(

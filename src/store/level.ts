@@ -39,6 +39,12 @@ export class LevelStore implements LogStore {
   private readonly db: Level<string, Uint8Array>;
   /** Serialises commits so the fromSize check and the write cannot interleave. */
   private commitChain: Promise<unknown> = Promise.resolve();
+  /**
+   * The committed tree size as of the last commit through this handle (undefined until first read, and after
+   * a failed write, whose outcome is unknown). LevelDB's LOCK makes this handle the only writer, so the cache
+   * saves two reads per batch without ever going stale.
+   */
+  private committedSize: number | undefined;
 
   constructor(readonly location: string) {
     this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
@@ -97,8 +103,13 @@ export class LevelStore implements LogStore {
     return run;
   }
 
+  private async size(): Promise<number> {
+    this.committedSize ??= (await this.readState()).size;
+    return this.committedSize;
+  }
+
   private async commitNow(batch: CommitBatch): Promise<void> {
-    const { size } = await this.readState();
+    const size = await this.size();
     if (batch.fromSize !== size) {
       throw new StamplogError('CONFLICT', `commit from size ${batch.fromSize} but the store holds ${size}`);
     }
@@ -110,13 +121,16 @@ export class LevelStore implements LogStore {
     for (const d of batch.dedup) b.put(dedupKey(d.key), utf8.encode(String(d.index)));
     for (const s of batch.search) b.put(searchKey(s.field, s.key, s.index), EMPTY);
     // The size row is in the same batch: a reader (or a restart) sees the new leaves only with the new size.
-    b.put(SIZE_KEY, utf8.encode(String(batch.fromSize + batch.leaves.length)));
+    const newSize = batch.fromSize + batch.leaves.length;
+    b.put(SIZE_KEY, utf8.encode(String(newSize)));
+    this.committedSize = undefined;
     await b.write({ sync: true });
+    this.committedSize = newSize;
   }
 
   async putCheckpoint(size: number, note: string): Promise<void> {
-    const state = await this.readState();
-    if (size > state.size) throw new StamplogError('CONFLICT', `checkpoint size ${size} is above the committed size ${state.size}`);
+    const committed = await this.size();
+    if (size > committed) throw new StamplogError('CONFLICT', `checkpoint size ${size} is above the committed size ${committed}`);
     await this.db.put(CHECKPOINT_KEY, utf8.encode(note), { sync: true });
   }
 
