@@ -1,6 +1,6 @@
 /**
- * The sequencer: the one place where entries become leaves. It implements DESIGN §4's contract, one batch at
- * a time (never two batches in flight, so there is exactly one writer of the tree):
+ * The sequencer: the one place where entries become leaves. It implements DESIGN §4's contract for each
+ * batch, in order:
  *
  *   1. Submissions wait in a bounded queue; a batch closes after `batchMs` or at `batchMax` entries (when the
  *      previous batch is still committing, the next one simply takes everything that queued meanwhile).
@@ -12,9 +12,16 @@
  *      mismatch stops the log for good (a flipped bit must never be signed).
  *   5. The checkpoint is signed and persisted; only then is every waiting submitter answered.
  *
+ * Pipelining: steps 1–3 of batch k+1 (CPU on this thread) may run while batch k's commit is in LevelDB's
+ * threads (steps 3–5); at most PIPELINE_DEPTH batches are in flight. Each step still happens in batch order:
+ * commits are serialised by the store (each must extend the size the previous one left), batch k+1 is
+ * verified, signed and answered only after batch k, and its dedup looks at batch k's keys in memory until
+ * they are in the store. There is still exactly one writer of the tree: this object.
+ *
  * Failure model: if anything in steps 3–5 fails, the in-memory state can no longer be trusted to equal the
  * durable state (a commit may have reached the disk and still reported failure), so the sequencer stops and
- * refuses all later writes; a restart re-verifies everything from storage (see log.ts).
+ * refuses all later writes, including the batches already in flight behind the failed one; a restart
+ * re-verifies everything from storage (see log.ts).
  */
 import { StamplogError } from '../errors.ts';
 import type { Hash } from '../merkle/hash.ts';
@@ -78,6 +85,22 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** A batch after steps 1–3 were started: its leaves are in the tree and its commit is under way. */
+interface Prepared {
+  waiters: Waiter[];
+  time: number;
+  fromSize: number;
+  toSize: number;
+  /** New entries by dedup key, in index order. */
+  fresh: Map<string, Sequenced>;
+  /** Keys already logged before this batch (store rows or earlier batches in flight), and their index. */
+  known: Map<string, number>;
+  commit: Promise<void>;
+}
+
+/** How many batches may be between "leaves appended to the tree" and "answered" at once. */
+const PIPELINE_DEPTH = 2;
+
 export interface SequencerState {
   /** The size of the persisted, verified tree. */
   size: number;
@@ -96,6 +119,8 @@ export class Sequencer {
   private idle: Promise<void> = Promise.resolve();
   private lastTime: number;
   private current: { size: number; root: Hash; note: string };
+  /** New entries of batches in flight, by dedup key, until their batch is answered (then the store has them). */
+  private readonly inFlight = new Map<string, Sequenced>();
 
   constructor(
     private readonly store: LogStore,
@@ -155,26 +180,49 @@ export class Sequencer {
     }, delay);
   }
 
-  /** Runs batches until the queue is empty. */
+  /**
+   * Runs batches until the queue is empty and every batch is answered, up to PIPELINE_DEPTH in flight,
+   * finishing them in order. Submissions that arrive meanwhile join the next batch.
+   */
   private async runBatches(): Promise<void> {
     this.running = true;
+    const finishing: Promise<void>[] = [];
     try {
-      while (this.queue.length > 0 && !this.stopped) {
-        const waiters = this.takeBatch();
-        try {
-          const results = await this.sequence(waiters);
-          waiters.forEach((w, i) => w.resolve(results[i]));
-        } catch (e) {
-          const err = e instanceof StamplogError ? e : new StamplogError('INTERNAL', 'sequencing failed', { cause: e });
-          if (err.code !== 'PUSHBACK') this.stopped = err;
-          for (const w of waiters) w.reject(err);
-          if (this.stopped) for (const w of this.queue.splice(0)) w.reject(err);
+      while (true) {
+        if (this.stopped) {
+          await Promise.all(finishing); // batches in flight see the stop and reject their waiters
+          break;
         }
+        if (this.queue.length === 0) {
+          // No await between this check and `running = false`: a submission arriving later schedules a new run.
+          if (finishing.length === 0) break;
+          await finishing.shift(); // let the oldest batch finish, then look at the queue again
+          continue;
+        }
+        const waiters = this.takeBatch();
+        let prepared: Prepared;
+        try {
+          prepared = await this.prepare(waiters);
+        } catch (e) {
+          this.fail(waiters, e);
+          continue;
+        }
+        const previous = finishing.length > 0 ? finishing[finishing.length - 1] : Promise.resolve();
+        finishing.push(previous.then(() => this.finish(prepared)));
+        if (finishing.length >= PIPELINE_DEPTH) await finishing.shift();
       }
     } finally {
       this.running = false;
       this.queued = this.queue.reduce((n, w) => n + w.subs.length, 0);
     }
+  }
+
+  /** Rejects `waiters` with `e`; anything but PUSHBACK stops the sequencer and rejects everything queued. */
+  private fail(waiters: Waiter[], e: unknown): void {
+    const err = e instanceof StamplogError ? e : new StamplogError('INTERNAL', 'sequencing failed', { cause: e });
+    if (err.code !== 'PUSHBACK') this.stopped ??= err;
+    for (const w of waiters) w.reject(this.stopped ?? err);
+    if (this.stopped) for (const w of this.queue.splice(0)) w.reject(this.stopped);
   }
 
   /** Takes whole requests from the head of the queue, up to batchMax entries (at least one request). */
@@ -204,20 +252,30 @@ export class Sequencer {
     return Math.max(now, this.lastTime);
   }
 
-  private async sequence(waiters: Waiter[]): Promise<SequencedBatch[]> {
+  /** Steps 1–3: dedup, indexes, time, leaves into the tree, and the commit started (not awaited). */
+  private async prepare(waiters: Waiter[]): Promise<Prepared> {
     const time = this.nextTime();
-    const fromSize = this.tree.size;
 
-    // Step 2: dedup against the store (one lookup for the batch) and within the batch.
-    const allKeys = waiters.flatMap((w) => w.keys);
-    const uniqueKeys = [...new Set(allKeys)];
-    const found = await this.store.lookupDedup(uniqueKeys);
+    // Step 2: dedup against batches in flight, the store (one lookup for the batch) and within the batch.
     const known = new Map<string, number>();
+    const toLookUp: string[] = [];
+    for (const w of waiters) {
+      for (const key of w.keys) {
+        const pending = this.inFlight.get(key);
+        if (pending !== undefined) known.set(key, pending.index);
+        else toLookUp.push(key);
+      }
+    }
+    const uniqueKeys = [...new Set(toLookUp)];
+    const found = await this.store.lookupDedup(uniqueKeys);
+    if (this.stopped) throw this.stopped;
     uniqueKeys.forEach((k, i) => {
       const idx = found[i];
       if (idx !== undefined) known.set(k, idx);
     });
 
+    // From here to the commit call nothing awaits: the tree, the in-flight map and the commit order change together.
+    const fromSize = this.tree.size;
     const fresh = new Map<string, Sequenced>();
     const leaves: Uint8Array[] = [];
     const search: SearchRow[] = [];
@@ -238,35 +296,55 @@ export class Sequencer {
       });
     }
     const toSize = fromSize + leaves.length;
-
-    if (leaves.length > 0) {
-      // Step 3: one atomic, synced write. A crash before it resolves leaves the batch wholly absent or wholly
-      // present after restart; either way nobody was answered (a present batch is re-verified and signed then).
-      await this.store.commit({ fromSize, leaves, tiles: changedTiles(this.tree, fromSize, toSize), dedup, search });
-      // Step 4: read back every leaf and tile of the batch, compare with the in-memory tree, recompute the root
-      // from the stored tiles. A mismatch throws CORRUPTION and stops the log before anything is signed; a
-      // crash here is like a crash after step 3 (the restart re-verifies everything from storage).
-      await verifyPersistedBatch(this.store, this.tree, fromSize, toSize);
-    }
-
-    // Step 5: sign the re-verified tree and persist the checkpoint; only then answer. A crash before
-    // putCheckpoint resolves leaves the batch durable but unsigned (the restart signs it); a crash after it
-    // leaves waiters unanswered, and their retries get the same indexes back through dedup.
-    if (toSize !== this.current.size) {
-      const root = this.tree.root();
-      const note = this.sign(toSize, root, time);
-      await this.store.putCheckpoint(toSize, note);
-      this.current = { size: toSize, root, note };
-    }
+    for (const [key, f] of fresh) this.inFlight.set(key, f);
     this.lastTime = time;
 
-    // Each new leaf is answered as new to the first request that asked for it, as a duplicate to the rest.
+    // Step 3: one atomic, synced write. A crash before it resolves leaves the batch wholly absent or wholly
+    // present after restart; either way nobody was answered (a present batch is re-verified and signed then).
+    const commit =
+      leaves.length === 0 ? Promise.resolve() : this.store.commit({ fromSize, leaves, tiles: changedTiles(this.tree, fromSize, toSize), dedup, search });
+    commit.catch(() => undefined); // observed in finish(); never an unhandled rejection meanwhile
+    return { waiters, time, fromSize, toSize, fresh, known, commit };
+  }
+
+  /** Steps 3–5 for a prepared batch, after every earlier batch finished: await, verify, sign, answer. */
+  private async finish(b: Prepared): Promise<void> {
+    try {
+      if (this.stopped) throw this.stopped;
+      await b.commit;
+      if (b.toSize > b.fromSize) {
+        // Step 4: read back every leaf and tile of the batch, compare with the in-memory tree, recompute the
+        // root from the stored tiles. A mismatch throws CORRUPTION and stops the log before anything is signed;
+        // a crash here is like a crash after step 3 (the restart re-verifies everything from storage).
+        await verifyPersistedBatch(this.store, this.tree, b.fromSize, b.toSize);
+      }
+
+      // Step 5: sign the re-verified tree and persist the checkpoint; only then answer. A crash before
+      // putCheckpoint resolves leaves the batch durable but unsigned (the restart signs it); a crash after it
+      // leaves waiters unanswered, and their retries get the same indexes back through dedup.
+      if (b.toSize !== this.current.size) {
+        const root = this.tree.rootAt(b.toSize);
+        const note = this.sign(b.toSize, root, b.time);
+        await this.store.putCheckpoint(b.toSize, note);
+        this.current = { size: b.toSize, root, note };
+      }
+      const answers = await this.answers(b);
+      b.waiters.forEach((w, i) => w.resolve(answers[i]));
+    } catch (e) {
+      this.fail(b.waiters, e);
+    } finally {
+      for (const key of b.fresh.keys()) this.inFlight.delete(key);
+    }
+  }
+
+  /** Each new leaf is answered as new to the first request that asked for it, as a duplicate to the rest. */
+  private async answers(b: Prepared): Promise<SequencedBatch[]> {
     const out: SequencedBatch[] = [];
     const answered = new Set<string>();
-    for (const w of waiters) {
+    for (const w of b.waiters) {
       const items: Sequenced[] = [];
       for (const key of w.keys) {
-        const f = fresh.get(key);
+        const f = b.fresh.get(key);
         if (f !== undefined) {
           items.push(answered.has(key) ? { ...f, duplicate: true } : f);
           answered.add(key);
@@ -274,8 +352,8 @@ export class Sequencer {
         }
         // A dedup row that points beyond the tree or at another entry means storage was altered: never answer
         // with someone else's leaf.
-        const index = known.get(key) as number;
-        if (index >= fromSize) throw new StamplogError('CORRUPTION', `a stored dedup row points at index ${index}, beyond the tree (${fromSize})`);
+        const index = b.known.get(key) as number;
+        if (index >= b.fromSize) throw new StamplogError('CORRUPTION', `a stored dedup row points at index ${index}, beyond the tree (${b.fromSize})`);
         const { entry, leaf } = await this.readLeaf(index);
         if (dedupKey(entry) !== key) throw new StamplogError('CORRUPTION', `a stored dedup row points at leaf ${index}, which holds another entry`);
         items.push({ index, entry, leaf, leafHash: leafHash(leaf), duplicate: true });

@@ -12,16 +12,25 @@
  * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
  * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open as openFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
-import { CHECKPOINT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
+import { SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The newest signed checkpoint lives in its own file next to LevelDB's, not in LevelDB: a LevelDB write would
+ * queue behind the (large) commit of the next batch, which the sequencer already has under way, and stall the
+ * pipeline. The file is replaced atomically (write a temporary file, fsync it, rename), so it always holds one
+ * whole checkpoint. Without a directory fsync a power cut may bring back the previous checkpoint; that is safe,
+ * because the tree it lags behind is durable and the log signs a checkpoint for it again at start-up.
+ */
+export const CHECKPOINT_FILE = 'STAMPLOG-CHECKPOINT';
 
 /** Written next to LevelDB's files when an open found corruption; its presence refuses later opens. */
 export const CORRUPTION_MARKER = 'STAMPLOG-CORRUPTION';
@@ -45,9 +54,11 @@ export class LevelStore implements LogStore {
    * saves two reads per batch without ever going stale.
    */
   private committedSize: number | undefined;
+  /** Serialises checkpoint file writes (they share one temporary file). */
+  private checkpointChain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly location: string) {
-    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: 64 * 1024 * 1024, maxFileSize: 16 * 1024 * 1024 });
   }
 
   async open(): Promise<void> {
@@ -89,7 +100,12 @@ export class LevelStore implements LogStore {
   }
 
   async readState(): Promise<StoredState> {
-    const [size, checkpoint] = await Promise.all([this.getText(SIZE_KEY, 'the tree size'), this.getText(CHECKPOINT_KEY, 'the checkpoint')]);
+    const [size, checkpoint] = await Promise.all([
+      this.getText(SIZE_KEY, 'the tree size'),
+      readIfExists(join(this.location, CHECKPOINT_FILE)).catch((e: unknown) => {
+        throw readFailure('the checkpoint file', e);
+      }),
+    ]);
     const n = size === undefined ? 0 : Number(size);
     if (!Number.isSafeInteger(n) || n < 0 || (size !== undefined && String(n) !== size)) {
       throw new StamplogError('CORRUPTION', `stored tree size is not a canonical number: ${JSON.stringify(size)}`);
@@ -104,7 +120,11 @@ export class LevelStore implements LogStore {
   }
 
   private async size(): Promise<number> {
-    this.committedSize ??= (await this.readState()).size;
+    if (this.committedSize === undefined) {
+      const { size } = await this.readState();
+      // A commit may have finished during the read and set the cache: the newer value wins.
+      if (this.committedSize === undefined) this.committedSize = size;
+    }
     return this.committedSize;
   }
 
@@ -123,30 +143,51 @@ export class LevelStore implements LogStore {
     // The size row is in the same batch: a reader (or a restart) sees the new leaves only with the new size.
     const newSize = batch.fromSize + batch.leaves.length;
     b.put(SIZE_KEY, utf8.encode(String(newSize)));
-    this.committedSize = undefined;
-    await b.write({ sync: true });
+    try {
+      await b.write({ sync: true });
+    } catch (e) {
+      this.committedSize = undefined; // the write's outcome is unknown: read the size again next time
+      throw e;
+    }
     this.committedSize = newSize;
   }
 
   async putCheckpoint(size: number, note: string): Promise<void> {
     const committed = await this.size();
     if (size > committed) throw new StamplogError('CONFLICT', `checkpoint size ${size} is above the committed size ${committed}`);
-    await this.db.put(CHECKPOINT_KEY, utf8.encode(note), { sync: true });
+    const run = this.checkpointChain.then(() => this.writeCheckpointFile(note));
+    this.checkpointChain = run.catch(() => undefined);
+    await run;
+  }
+
+  private async writeCheckpointFile(note: string): Promise<void> {
+    const path = join(this.location, CHECKPOINT_FILE);
+    const tmp = `${path}.tmp`;
+    const fh = await openFile(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(note, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
   }
 
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {
     if (count === 0) return [];
-    const out: Uint8Array[] = [];
+    const keys = new Array<string>(count);
+    for (let i = 0; i < count; i++) keys[i] = leafKey(start + i);
+    let values: (Uint8Array | undefined)[];
     try {
-      for await (const [key, value] of this.db.iterator({ gte: leafKey(start), lt: leafKey(start + count) })) {
-        if (key !== leafKey(start + out.length)) throw new StamplogError('CORRUPTION', `the row of leaf ${start + out.length} is missing`);
-        out.push(value);
-      }
+      // One native call for the whole range: an iterator would come back to this thread once per chunk, and
+      // each of those steps waits behind whatever else this thread is doing.
+      values = await this.db.getMany(keys);
     } catch (e) {
       throw readFailure(`leaves ${start}…${start + count - 1}`, e);
     }
-    if (out.length !== count) throw new StamplogError('NOT_FOUND', `leaves ${start}..${start + count - 1} are not all stored`);
-    return out;
+    const missing = values.findIndex((v) => v === undefined);
+    if (missing >= 0) throw new StamplogError('NOT_FOUND', `leaves ${start}..${start + count - 1} are not all stored (leaf ${start + missing} is missing)`);
+    return values as Uint8Array[];
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array | undefined> {

@@ -16,8 +16,9 @@
  *    after restart or none of it is. A batch whose `fromSize` differs from the committed size is refused with
  *    CONFLICT and writes nothing (it protects against two sequencers on one store).
  * 2. Reads observe only committed batches, never a part of one.
- * 3. `putCheckpoint` is durable once it resolves; the stored checkpoint's tree size is never above the
- *    committed size.
+ * 3. `putCheckpoint` replaces the stored checkpoint atomically (readers see the old or the new one, whole);
+ *    its tree size is never above the committed size. A power cut may bring back the previous checkpoint (the
+ *    tree it lags behind is durable, and the log re-signs at start-up), never a torn one.
  * 4. Only one process may open a store for writing; a second `open` fails with a StamplogError CONFLICT.
  */
 

@@ -19,7 +19,8 @@ import type { StamplogError } from '../../src/errors.ts';
 import type { TransparencyLog } from '../../src/log/log.ts';
 import type { CommitBatch } from '../../src/store/types.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
-import { CHECKPOINT_KEY, SIZE_KEY, leafKey, tileKey } from '../../src/store/keys.ts';
+import { SIZE_KEY, leafKey, tileKey } from '../../src/store/keys.ts';
+import { CHECKPOINT_FILE } from '../../src/store/level.ts';
 import type { SubmissionJSON } from '../../src/leaf/types.ts';
 import { appendBatch, appendOne, makeSubmission, removeDir, startServer, tempDir } from '../helpers/server.ts';
 import type { RunningServer } from '../helpers/server.ts';
@@ -350,7 +351,8 @@ describe('verify at start-up (real server, LevelDB on disk)', () => {
     const dir = copyDir(fx.dir);
     try {
       // Byte 30 is inside the root line: the checkpoint is still well-formed but its signature fails.
-      await rewriteRow(dir, CHECKPOINT_KEY, (v) => flipped(v, 30));
+      const file = join(dir, 'db', CHECKPOINT_FILE);
+      writeFileSync(file, flipped(readFileSync(file), 30));
       await expectStartRefused(dir, /checkpoint/);
     } finally {
       removeDir(dir);
