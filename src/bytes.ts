@@ -151,3 +151,16 @@ export function hashLinesBase64(hashes: readonly Uint8Array[]): string {
   }
   return ascii.decode(out.subarray(0, o));
 }
+
+/** The concatenation of `parts`, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -30,6 +30,7 @@
  * Limits: node KeyObjects are cached per public key (≤ 4096 keys) and per seed (≤ 64 seeds), evicting
  * the oldest entry first; messages are not copied.
  */
+import { concatBytes } from '../bytes.ts';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { KeyObject } from 'node:crypto';
@@ -216,18 +217,6 @@ function precheck(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Ar
   return state.problem === undefined ? state : undefined;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 function littleEndianToBigInt(b: Uint8Array): bigint {
   let h = '0x';
   for (let i = b.length - 1; i >= 0; i--) h += HEX[b[i]];
@@ -238,7 +227,7 @@ function littleEndianToBigInt(b: Uint8Array): bigint {
 function equationPortable(A: ed.Point, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const R = signature.subarray(0, 32);
   const S = littleEndianToBigInt(signature.subarray(32)); // < L by step 2
-  const k = littleEndianToBigInt(sha512(concat(R, publicKey, message))) % L; // RFC 8032 §5.1.7 step 2
+  const k = littleEndianToBigInt(sha512(concatBytes(R, publicKey, message))) % L; // RFC 8032 §5.1.7 step 2
   const check = ed.Point.BASE.multiply(S, false).subtract(A.multiply(k, false));
   return bytesEqual(check.toBytes(), R);
 }
@@ -275,7 +264,7 @@ export function ed25519VerifyNode(publicKey: Uint8Array, message: Uint8Array, si
     if (state === undefined) return false;
     let key = state.nodeKey;
     if (key === undefined) {
-      key = c.createPublicKey({ key: Buffer.from(concat(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
+      key = c.createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
       state.nodeKey = key;
     }
     return c.verify(null, message, key, signature);
@@ -301,7 +290,7 @@ function nodePrivateKey(seed: Uint8Array): KeyObject | undefined {
   const id = bytesKey(seed);
   let key = privateKeys.get(id);
   if (key === undefined) {
-    key = c.createPrivateKey({ key: Buffer.from(concat(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' });
+    key = c.createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' });
     privateKeys.set(id, key);
   }
   return key;

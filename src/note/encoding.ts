@@ -126,18 +126,8 @@ export function writeUint32BE(b: Uint8Array, offset: number, n: number): void {
   b[offset + 3] = n & 255;
 }
 
-/** The concatenation of `parts`. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The concatenation of `parts` (shared with the rest of the project in src/bytes.ts). */
+export { concatBytes } from '../bytes.ts';
 
 /** True iff `a` and `b` hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
