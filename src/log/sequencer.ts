@@ -100,6 +100,8 @@ interface Prepared {
 
 /** How many batches may be between "leaves appended to the tree" and "answered" at once. */
 const PIPELINE_DEPTH = 2;
+/** The fewest queued entries for which a second batch starts before the previous one is answered. */
+const PIPELINE_MIN_ENTRIES = 512;
 
 export interface SequencerState {
   /** The size of the persisted, verified tree. */
@@ -209,7 +211,9 @@ export class Sequencer {
         }
         const previous = finishing.length > 0 ? finishing[finishing.length - 1] : Promise.resolve();
         finishing.push(previous.then(() => this.finish(prepared)));
-        if (finishing.length >= PIPELINE_DEPTH) await finishing.shift();
+        // A second batch in flight pays for itself only when it is large: small batches (single appends) are
+        // better merged into one batch after the current one than split into two commits and two signatures.
+        if (finishing.length >= PIPELINE_DEPTH || this.queued < PIPELINE_MIN_ENTRIES) await finishing.shift();
       }
     } finally {
       this.running = false;

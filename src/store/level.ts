@@ -12,7 +12,7 @@
  * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
  * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
  */
-import { open as openFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
@@ -163,13 +163,7 @@ export class LevelStore implements LogStore {
   private async writeCheckpointFile(note: string): Promise<void> {
     const path = join(this.location, CHECKPOINT_FILE);
     const tmp = `${path}.tmp`;
-    const fh = await openFile(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(note, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFile(tmp, note, { encoding: 'utf8', flush: true }); // flush: fsync before the rename
     await rename(tmp, path);
   }
 
