@@ -17,6 +17,7 @@ import { chmod, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { collect, integer } from '../src/cli/options.ts';
 import { isStamplogError } from '../src/errors.ts';
 import { generateCosignerKey } from '../src/note/index.ts';
 import { Alerter, stderrSink, webhookSink } from './alerts.ts';
@@ -38,15 +39,6 @@ const EXIT_CORRUPTION = 3;
 
 const say = (msg: string) => process.stderr.write(`stamplog-monitor: ${msg}\n`);
 
-function integer(min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^(0|[1-9][0-9]*)$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 interface CommonOptions {
   policy: string;

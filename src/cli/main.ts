@@ -4,18 +4,9 @@
  * documented in exit.ts: 0 ok, 1 unexpected, 2 usage, 3 server, 10–16 verification, 20 inconsistent log,
  * 21 not logged, 22 contested.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EXIT, exitStatusFor, messageFor } from './exit.ts';
-
-function integer(min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^(0|[1-9][0-9]*)$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
+import { collect, integer } from './options.ts';
 
 const program = new Command();
 program

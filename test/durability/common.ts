@@ -12,17 +12,7 @@ import { generateSignerKey, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED2551
 import { parseSubmission, toHex } from '../../src/leaf/index.ts';
 import type { Submission, SubmissionJSON } from '../../src/leaf/types.ts';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../helpers/crypto.ts';
 
 /** An integer in [lo, hi] drawn from `rnd`. */
 export function randomInt(rnd: () => number, lo: number, hi: number): number {

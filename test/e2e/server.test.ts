@@ -10,8 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
-import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { otherNonceSignature, seededRandom } from '../helpers/crypto.ts';
 import { verifyReceipt } from '../../src/client/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import type { Policy } from '../../src/note/policy.ts';
@@ -54,40 +53,12 @@ const SINGLES = 2_000;
 const BATCH = 1_000;
 const CONCURRENCY = 32;
 
-/** mulberry32: a small seeded PRNG, so a failing pair can be reproduced from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.STAMPLOG_TEST_SEED ?? Date.now() % 1_000_000);
-const rand = prng(SEED);
+const rand = seededRandom(SEED);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1)); // inclusive
 
 const publisherSeed = (i: number) => new Uint8Array(32).fill(1 + (i % 7));
 
-/** A second valid Ed25519 signature of `message` by `seed`'s key, with nonce r instead of RFC 8032's H(prefix || M). */
-function otherNonceSignature(seed: Uint8Array, message: Uint8Array, r: bigint): Uint8Array {
-  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-  const { scalar, pointBytes } = ed.utils.getExtendedPublicKey(seed);
-  const R = ed.Point.BASE.multiply(r).toBytes();
-  const h = sha512(new Uint8Array([...R, ...pointBytes, ...message]));
-  let k = 0n;
-  for (let i = h.length - 1; i >= 0; i--) k = (k << 8n) | BigInt(h[i]);
-  let S = (r + (k % L) * scalar) % L;
-  const out = new Uint8Array(64);
-  out.set(R);
-  for (let i = 32; i < 64; i++) {
-    out[i] = Number(S & 0xffn);
-    S >>= 8n;
-  }
-  return out;
-}
 
 /** Verifies a receipt offline and checks it says what the server's JSON says and what was submitted. */
 function checkReceipt(policy: Policy, r: ReceiptJSON, sub: SubmissionJSON): Uint8Array {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { otherNonceSignature } from '../helpers/crypto.ts';
 import { Decoder } from 'cbor-x';
 import {
   LIMITS,
@@ -440,23 +441,6 @@ describe('entryToJSON', () => {
   });
 });
 
-/** A second valid signature of `message` by `seed`'s key, with nonce r instead of RFC 8032's H(prefix || M). */
-function otherNonceSignature(seed: Uint8Array, message: Uint8Array, r: bigint): Uint8Array {
-  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-  const { scalar, pointBytes } = ed.utils.getExtendedPublicKey(seed);
-  const R = ed.Point.BASE.multiply(r).toBytes();
-  const h = sha512(new Uint8Array([...R, ...pointBytes, ...message]));
-  let k = 0n;
-  for (let i = h.length - 1; i >= 0; i--) k = (k << 8n) | BigInt(h[i]);
-  let S = (r + (k % L) * scalar) % L;
-  const out = new Uint8Array(64);
-  out.set(R);
-  for (let i = 32; i < 64; i++) {
-    out[i] = Number(S & 0xffn);
-    S >>= 8n;
-  }
-  return out;
-}
 
 describe('verifySubmissionSignature', () => {
   it('accepts a good signature on every kind', () => {

@@ -1,0 +1,14 @@
+/** Option parsers shared by the `stamplog` and `stamplog-monitor` command lines (commander). */
+import { InvalidArgumentError } from 'commander';
+
+/** A parser for canonical decimal integers from `min` to `max`. */
+export function integer(min: number, max: number): (v: string) => number {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^(0|[1-9][0-9]*)$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** Collects a repeatable option into an array. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
