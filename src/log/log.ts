@@ -108,7 +108,7 @@ export class TransparencyLog {
     const sign = (size: number, root: Hash, timeMs: number): string =>
       signCheckpoint({ origin: config.origin, size, rootHash: root }, [
         noteSigner,
-        cosignatureSigner(config.timestampKey, () => Math.floor(timeMs / 1000)),
+        cosignatureSigner(tsSigner, () => Math.floor(timeMs / 1000)),
       ]);
 
     if (checkpoint === undefined || checkpoint.size !== state.size) {
@@ -122,7 +122,7 @@ export class TransparencyLog {
     }
 
     const opts = { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer };
-    const sequencer = new Sequencer(store, tree, sign, clock, opts, { size: state.size, lastTime, checkpoint }, async (index) => {
+    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, async (index) => {
       const [leaf] = await store.readLeaves(index, 1);
       return { leaf, entry: decodeLeaf(leaf) };
     });
@@ -156,14 +156,6 @@ export class TransparencyLog {
   private receipt(item: Sequenced, size: number, note: string): Receipt {
     const proof = formatTlogProof({ extra: item.leaf, index: item.index, proof: this.tree.proveInclusion(item.index, size), note });
     return { index: item.index, leafHash: toHex(item.leafHash), entry: entryToJSON(item.entry), proof, duplicate: item.duplicate };
-  }
-
-  /** A fresh receipt for the already logged entry at `index`, against the current checkpoint. */
-  async receiptFor(index: number): Promise<Receipt> {
-    const { size, note } = this.checkpoint;
-    this.checkIndex(index, size);
-    const [leaf] = await this.store.readLeaves(index, 1);
-    return this.receipt({ index, leaf, entry: decodeLeaf(leaf), leafHash: hashLeaf(leaf), duplicate: true }, size, note);
   }
 
   private checkIndex(index: number, size: number): void {

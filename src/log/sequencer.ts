@@ -104,8 +104,6 @@ const PIPELINE_DEPTH = 2;
 const PIPELINE_MIN_ENTRIES = 512;
 
 export interface SequencerState {
-  /** The size of the persisted, verified tree. */
-  size: number;
   /** The latest time (ms) issued in a leaf or checkpoint. */
   lastTime: number;
   checkpoint: { size: number; root: Hash; note: string };
