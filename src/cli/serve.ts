@@ -3,7 +3,9 @@
  * SIGINT, then shuts down cleanly: stop accepting connections, sequence and answer everything queued, close
  * the store. Keys are created on first start (data dir, mode 0600) and only verifier keys are printed.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parsePolicy } from '../note/policy.ts';
 import type { AddressInfo } from 'node:net';
 import { LevelStore } from '../store/level.ts';
 import { TransparencyLog } from '../log/log.ts';
@@ -23,6 +25,10 @@ export interface ServeOptions {
   batchMs: number;
   batchMax: number;
   maxQueue: number;
+  witnessPolicy?: string;
+  witnessIntervalMs: number;
+  witnessTimeoutMs: number;
+  witnessWaitMs: number;
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:8080`). */
@@ -39,6 +45,18 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { host, port } = parseListen(opts.listen);
   const keys = await loadOrCreateLogKeys(opts.data, opts.origin);
 
+  const policyText = opts.witnessPolicy === undefined ? undefined : await readFile(opts.witnessPolicy, 'utf8');
+  const witnessing =
+    policyText === undefined
+      ? undefined
+      : {
+          policy: parsePolicy(policyText),
+          intervalMs: opts.witnessIntervalMs,
+          timeoutMs: opts.witnessTimeoutMs,
+          waitMs: opts.witnessWaitMs,
+          warn: (msg: string) => console.error(`stamplog: warning: ${msg}`),
+        };
+
   const store = new LevelStore(join(opts.data, 'db'));
   await store.open();
   let log: TransparencyLog;
@@ -48,13 +66,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
       logKey: keys.logKey,
       timestampKey: keys.timestampKey,
       sequencer: { batchMs: opts.batchMs, batchMax: opts.batchMax, maxQueue: opts.maxQueue },
+      ...(witnessing === undefined ? {} : { witnessing }),
     });
   } catch (e) {
     await store.close();
     throw e;
   }
 
-  const app = createApp({ log, tokens });
+  const app = createApp({ log, tokens, ...(policyText === undefined ? {} : { witnessPolicy: policyText }) });
   const fast = fastReads(log);
   const server = createServer((req, res) => {
     if (!fast(req, res)) app(req, res);
@@ -89,5 +108,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   console.log(`stamplog: log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
   console.log(`stamplog: log key ${keys.logVerifierKey}`);
   console.log(`stamplog: timestamp key ${keys.timestampVerifierKey}`);
+  if (witnessing !== undefined) {
+    const names = witnessing.policy.witnesses.map((w) => w.name).join(', ');
+    console.log(`stamplog: witnesses ${names}; quorum ${witnessing.policy.quorum}${log.witnesses?.requiresQuorum === true ? ' (only cosigned checkpoints are published)' : ' (best effort)'}`);
+  }
   console.log(`stamplog: listening on http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
 }

@@ -207,7 +207,12 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.get('/checkpoint', (_req, res) => {
-    res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(log.checkpoint.note);
+    const cp = log.published;
+    if (cp === undefined) {
+      sendProblem(res, new StamplogError('PUSHBACK', 'no checkpoint has been cosigned by the witness quorum yet', { details: { retryAfterSeconds: 1 } }));
+      return;
+    }
+    res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(cp.note);
   });
 
   // C2SP tlog-tiles: hash tiles and entry bundles. Full tiles never change: cache them forever.
@@ -227,15 +232,16 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.get('/api/v1/log', (_req, res) => {
-    const cp = log.checkpoint;
+    const cp = log.published;
     res.json({
       origin: log.origin,
-      size: cp.size,
-      rootHash: toHex(cp.root),
+      size: cp?.size ?? 0,
+      rootHash: cp === undefined ? null : toHex(cp.root),
       logKey: log.logVerifierKey,
       timestampKey: log.timestampVerifierKey,
       witnessPolicy: deps.witnessPolicy ?? null,
-      checkpoint: cp.note,
+      witnessed: log.witnesses?.latest === undefined ? null : { size: log.witnesses.latest.size, witnesses: log.witnesses.latest.witnesses },
+      checkpoint: cp?.note ?? null,
       limits: LIMITS,
     });
   });
@@ -251,7 +257,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get(
     '/api/v1/proofs/inclusion',
     handle(async (req, res) => {
-      const size = optionalIndex(req.query.size, 'size') ?? log.checkpoint.size;
+      const size = optionalIndex(req.query.size, 'size') ?? log.readableSize;
       let index: number;
       if (req.query.leafHash !== undefined) {
         if (req.query.index !== undefined) throw new StamplogError('MALFORMED', 'give either index or leafHash, not both');
@@ -316,7 +322,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     const failure = log.failure;
     if (failure) sendProblem(res, failure);
-    else res.json({ status: 'ok', size: log.checkpoint.size, queue: log.queueLength });
+    else res.json({ status: 'ok', size: log.checkpoint.size, published: log.published?.size ?? null, queue: log.queueLength });
   });
 
   app.get('/metrics', (_req, res) => {

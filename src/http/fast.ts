@@ -28,7 +28,7 @@ export function fastReads(log: TransparencyLog): (req: IncomingMessage, res: Ser
       else if (name === 'size' && size === undefined) size = Number(value);
       else return false;
     }
-    const published = log.checkpoint.size;
+    const published = log.readableSize;
     if (size === undefined) size = published;
     if (index === undefined || !Number.isSafeInteger(index) || !Number.isSafeInteger(size) || size > published || index >= size) return false;
     const proof = log.inclusionProof(index, size);

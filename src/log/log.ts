@@ -27,6 +27,8 @@ import type { LogStore, SearchField } from '../store/types.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
+import { DEFAULT_WITNESS_INTERVAL_MS, DEFAULT_WITNESS_TIMEOUT_MS, Witnessing, checkWitnessPolicy } from './witnessing.ts';
+import type { SignedCheckpoint, WitnessingOptions } from './witnessing.ts';
 
 export interface LogConfig {
   /** The log's origin line, e.g. `pypi.example.org/log`; also the log key's name. */
@@ -38,7 +40,17 @@ export interface LogConfig {
   /** Milliseconds since the epoch. */
   clock?: () => number;
   sequencer?: Partial<SequencerOptions>;
+  /** Witnesses to ask for cosignatures on their own cadence (DESIGN §4 step 7); none by default. */
+  witnessing?: Omit<WitnessingOptions, 'intervalMs' | 'timeoutMs'> & {
+    intervalMs?: number;
+    timeoutMs?: number;
+    /** With a quorum: how long an append waits for it before answering PUSHBACK (503). */
+    waitMs?: number;
+  };
 }
+
+/** How long an append waits for the witness quorum by default. */
+export const DEFAULT_WITNESS_WAIT_MS = 10_000;
 
 /** The answer to one appended submission: DESIGN §4's receipt. */
 export interface Receipt {
@@ -54,6 +66,9 @@ export interface Receipt {
 const STARTUP_CHUNK = 4096;
 
 export class TransparencyLog {
+  private witnessing: Witnessing | undefined;
+  private witnessWaitMs = 0;
+
   private constructor(
     readonly origin: string,
     readonly logVerifierKey: string,
@@ -126,12 +141,52 @@ export class TransparencyLog {
       const [leaf] = await store.readLeaves(index, 1);
       return { leaf, entry: decodeLeaf(leaf) };
     });
-    return new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
+    const log = new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
+    if (config.witnessing !== undefined) {
+      checkWitnessPolicy(config.witnessing.policy, logVerifierKey);
+      log.witnessWaitMs = config.witnessing.waitMs ?? DEFAULT_WITNESS_WAIT_MS;
+      log.witnessing = new Witnessing(
+        { get latestSigned() { return sequencer.checkpoint; }, proveConsistency: (from, to) => tree.proveConsistency(from, to) },
+        { intervalMs: DEFAULT_WITNESS_INTERVAL_MS, timeoutMs: DEFAULT_WITNESS_TIMEOUT_MS, ...config.witnessing },
+      );
+      log.witnessing.start();
+    }
+    return log;
   }
 
-  /** The newest signed checkpoint (note text with signature lines). */
-  get checkpoint(): { size: number; root: Hash; note: string } {
+  /** The newest signed checkpoint (note text with signature lines), witnessed or not. */
+  get checkpoint(): SignedCheckpoint {
     return this.sequencer.checkpoint;
+  }
+
+  /**
+   * What `/checkpoint` publishes. Without witnesses: the newest signed checkpoint. With witnesses and
+   * `quorum none`: the same, carrying the cosignatures gathered for it if the last witnessing round was
+   * for that very tree. With a quorum: the newest checkpoint cosigned by the quorum, undefined before the
+   * first one.
+   */
+  get published(): SignedCheckpoint | undefined {
+    const newest = this.sequencer.checkpoint;
+    const w = this.witnessing;
+    if (w === undefined) return newest;
+    if (w.requiresQuorum) return w.latest;
+    const witnessed = w.latest;
+    return witnessed !== undefined && witnessed.size === newest.size ? witnessed : newest;
+  }
+
+  /**
+   * The size reads are limited to: the newest signed checkpoint's, or with a required quorum the published
+   * (cosigned) one's — nothing beyond it is revealed, not even by an append's receipt.
+   */
+  get readableSize(): number {
+    const w = this.witnessing;
+    if (w?.requiresQuorum === true) return w.latest?.size ?? 0;
+    return this.sequencer.checkpoint.size;
+  }
+
+  /** The witnessing loop, if witnesses are configured. */
+  get witnesses(): Witnessing | undefined {
+    return this.witnessing;
   }
 
   /** Why the log stopped accepting writes, if it did. */
@@ -149,7 +204,13 @@ export class TransparencyLog {
    */
   async append(subs: Submission[]): Promise<Receipt[]> {
     const result = await this.sequencer.submit(subs);
-    const { size, note } = result.checkpoint;
+    let { size, note } = result.checkpoint;
+    if (this.witnessing?.requiresQuorum === true) {
+      // Logged and signed, but published only once the quorum cosigned a tree that holds every item.
+      let need = 0;
+      for (const item of result.items) need = Math.max(need, item.index + 1);
+      ({ size, note } = await this.witnessing.waitFor(need, this.witnessWaitMs));
+    }
     return result.items.map((item) => this.receipt(item, size, note));
   }
 
@@ -164,14 +225,15 @@ export class TransparencyLog {
 
   /** The leaf at `index` (< published size). */
   async entry(index: number): Promise<{ index: number; leaf: Uint8Array; leafHash: Hash; entry: Entry }> {
-    this.checkIndex(index, this.checkpoint.size);
+    this.checkIndex(index, this.readableSize);
     const [leaf] = await this.store.readLeaves(index, 1);
     return { index, leaf, leafHash: hashLeaf(leaf), entry: decodeLeaf(leaf) };
   }
 
   /** Inclusion proof of leaf `index` in the tree of `size` (≤ published size). */
   inclusionProof(index: number, size: number): Hash[] {
-    if (size > this.checkpoint.size) throw new StamplogError('NOT_FOUND', `size ${size} is beyond the published tree size ${this.checkpoint.size}`);
+    const readable = this.readableSize;
+    if (size > readable) throw new StamplogError('NOT_FOUND', `size ${size} is beyond the published tree size ${readable}`);
     this.checkIndex(index, size);
     return this.tree.proveInclusion(index, size);
   }
@@ -185,7 +247,7 @@ export class TransparencyLog {
 
   /** Consistency proof between the trees of `from` and `to` leaves (1 ≤ from ≤ to ≤ published size). */
   consistencyProof(from: number, to: number): Hash[] {
-    const size = this.checkpoint.size;
+    const size = this.readableSize;
     if (from < 1 || from > to) throw new StamplogError('MALFORMED', 'consistency proofs need 1 ≤ from ≤ to');
     if (to > size) throw new StamplogError('NOT_FOUND', `size ${to} is beyond the published tree size ${size}`);
     return this.tree.proveConsistency(from, to);
@@ -204,14 +266,14 @@ export class TransparencyLog {
   }
 
   private checkTileExists(tile: Tile): void {
-    const size = this.checkpoint.size;
+    const size = this.readableSize;
     const available = Math.floor(size / 2 ** (8 * tile.level)) - tile.index * TILE_WIDTH;
     if (available < tile.width) throw new StamplogError('NOT_FOUND', 'no such tile in the published tree');
   }
 
   /** Entries matching (field, key), ascending by index, after `after`, within the published tree. */
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
-    const size = this.checkpoint.size;
+    const size = this.readableSize;
     const found = await this.store.search(field, key, after, limit);
     return found.filter((i) => i < size);
   }
@@ -219,6 +281,8 @@ export class TransparencyLog {
   /** Stops accepting appends, sequences everything queued, and answers every waiter. */
   async drain(): Promise<void> {
     await this.sequencer.drain();
+    // One last round, so that appends waiting for the quorum are answered if the witnesses are up.
+    await this.witnessing?.stop({ finalRound: true });
   }
 }
 
