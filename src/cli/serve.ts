@@ -11,8 +11,8 @@ import { LevelStore } from '../store/level.ts';
 import { TransparencyLog } from '../log/log.ts';
 import { loadOrCreateLogKeys } from '../log/keyfiles.ts';
 import { createServer } from 'node:http';
-import { createApp } from '../http/app.ts';
-import { fastReads } from '../http/fast.ts';
+import { createHandler } from '../http/handler.ts';
+import { SignatureWorkers } from '../http/sigpool.ts';
 import { parseToken } from '../http/auth.ts';
 import type { SubmitterToken } from '../http/auth.ts';
 import { StamplogError } from '../errors.ts';
@@ -25,6 +25,7 @@ export interface ServeOptions {
   batchMs: number;
   batchMax: number;
   maxQueue: number;
+  verifyThreads: number;
   witnessPolicy?: string;
   witnessIntervalMs: number;
   witnessTimeoutMs: number;
@@ -73,11 +74,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     throw e;
   }
 
-  const app = createApp({ log, tokens, ...(policyText === undefined ? {} : { witnessPolicy: policyText }) });
-  const fast = fastReads(log);
-  const server = createServer((req, res) => {
-    if (!fast(req, res)) app(req, res);
-  });
+  const workers = opts.verifyThreads > 0 ? new SignatureWorkers(opts.verifyThreads) : undefined;
+  const server = createServer(
+    createHandler({
+      log,
+      tokens,
+      ...(policyText === undefined ? {} : { witnessPolicy: policyText }),
+      ...(workers === undefined ? {} : { verifySignature: workers.verify }),
+    }),
+  );
   server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -217,6 +217,19 @@ function precheck(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Ar
   return state.problem === undefined ? state : undefined;
 }
 
+/**
+ * Steps 1–6 of the rule (everything but the equation): true iff (`publicKey`, `signature`) may verify. For a
+ * caller that evaluates step 7 with OpenSSL elsewhere (a worker thread): `ed25519Verify` is exactly
+ * `ed25519Precheck(...) && <OpenSSL verify>(...)`.
+ */
+export function ed25519Precheck(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return precheck(publicKey, message, signature) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function littleEndianToBigInt(b: Uint8Array): bigint {
   let h = '0x';
   for (let i = b.length - 1; i >= 0; i--) h += HEX[b[i]];

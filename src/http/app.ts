@@ -9,8 +9,9 @@
  */
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { StamplogError } from '../errors.ts';
-import { parseSubmission, verifySubmissionSignature, entryToJSON, toBase64, toHex } from '../leaf/index.ts';
+import { StamplogError, isStamplogError } from '../errors.ts';
+import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature, entryToJSON, toBase64, toHex } from '../leaf/index.ts';
+import type { AsyncSignatureVerifier } from './sigpool.ts';
 import type { Submission } from '../leaf/types.ts';
 import { parseTilePath, TILE_WIDTH } from '../merkle/tiles.ts';
 import type { TransparencyLog } from '../log/log.ts';
@@ -34,6 +35,31 @@ export interface AppDeps {
   tokens: readonly SubmitterToken[];
   /** Witness policy text served by /api/v1/log (optional). */
   witnessPolicy?: string;
+  /** Counters shared with the node:http fast paths (handler.ts); a fresh set by default. */
+  metrics?: Metrics;
+  /** Runs the Ed25519 equation of publisher signatures off this thread; on this thread by default. */
+  verifySignature?: AsyncSignatureVerifier;
+}
+
+/** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
+export function admitSubmission(json: unknown): Submission {
+  const sub = parseSubmission(json);
+  verifySubmissionSignature(sub);
+  return sub;
+}
+
+/**
+ * {@link admitSubmission} with the Ed25519 equation run by `verify` (worker threads, sigpool.ts) instead of
+ * on this thread; the same answer and the same errors.
+ */
+export function submissionAdmitter(verify: AsyncSignatureVerifier | undefined): (json: unknown) => Submission | Promise<Submission> {
+  if (verify === undefined) return admitSubmission;
+  return async (json) => {
+    const sub = parseSubmission(json);
+    const job = publisherSignatureJob(sub);
+    if (job !== undefined && !(await verify(job))) throw badPublisherSignature();
+    return sub;
+  };
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -92,7 +118,7 @@ const ENDPOINTS: readonly { match: (path: string) => boolean; allow: string }[] 
 export function createApp(deps: AppDeps): express.Express {
   const { log } = deps;
   const authenticate = bearerAuthenticator(deps.tokens);
-  const metrics = new Metrics();
+  const metrics = deps.metrics ?? new Metrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -149,12 +175,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
-  /** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
-  const admit = (json: unknown): Submission => {
-    const sub = parseSubmission(json);
-    verifySubmissionSignature(sub);
-    return sub;
-  };
+  const admit = submissionAdmitter(deps.verifySignature);
 
   app.post(
     '/api/v1/entries',
@@ -162,7 +183,7 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
-      const sub = admit(req.body);
+      const sub = await admit(req.body);
       const [receipt] = await log.append([sub]);
       metrics.appended(receipt.duplicate ? 0 : 1, receipt.duplicate ? 1 : 0);
       res.status(receipt.duplicate ? 200 : 201).json(receipt);
@@ -183,23 +204,27 @@ export function createApp(deps: AppDeps): express.Express {
       if (!Array.isArray(entries) || entries.length === 0) throw new StamplogError('MALFORMED', 'entries: expected a non-empty array');
       if (entries.length > LIMITS.batchMax) throw new StamplogError('TOO_LARGE', `entries: at most ${LIMITS.batchMax} submissions per batch`);
       // All or nothing: every position is checked, and one bad submission refuses the whole batch.
-      const subs: Submission[] = [];
       const problems: { index: number; code: string; detail: string; problems?: unknown }[] = [];
-      entries.forEach((json, index) => {
-        try {
-          subs.push(admit(json));
-        } catch (e) {
-          const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
-          problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
-        }
-      });
+      const admitted = await Promise.all(
+        entries.map(async (json, index) => {
+          try {
+            return await admit(json);
+          } catch (e) {
+            if (isStamplogError(e, 'INTERNAL')) throw e;
+            const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
+            problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
+            return undefined;
+          }
+        }),
+      );
+      problems.sort((a, b) => a.index - b.index);
       if (problems.length > 0) {
         const code = problems.every((p) => p.code === 'INVALID_SIGNATURE') ? 'INVALID_SIGNATURE' : 'MALFORMED';
         throw new StamplogError(code, `${problems.length} of ${entries.length} submissions are invalid; nothing was logged`, {
           details: { problems },
         });
       }
-      const receipts = await log.append(subs);
+      const receipts = await log.append(admitted as Submission[]);
       const dup = receipts.filter((r) => r.duplicate).length;
       metrics.appended(receipts.length - dup, dup);
       res.status(200).json({ receipts });

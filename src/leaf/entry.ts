@@ -26,7 +26,7 @@
  * value is visible). Identity for deduplication (`dedupKey`) is kind, subject, claims, verdict and the
  * signer's key: a second valid signature by the same key over the same statement is no new entry.
  */
-import { checkEd25519PublicKey } from '../crypto/ed25519.ts';
+import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.ts';
 import { sha256 } from '../crypto/sha256.ts';
 import { StamplogError, isStamplogError } from '../errors.ts';
 import { CborWriter, decodeCanonical, encodeKey } from './cbor.ts';
@@ -43,7 +43,7 @@ import {
   isUint,
   textProblem,
 } from './schema.ts';
-import { verifyStatement } from './statement.ts';
+import { statementBytes } from './statement.ts';
 import type { Claims, Entry, EntryJSON, EntryKind, PublisherSignature, Subject, Submission, SubmissionJSON } from './types.ts';
 
 // ──────────────────────────── reading JSON and CBOR maps ────────────────────────────
@@ -408,13 +408,21 @@ export function entryToJSON(entry: Entry): EntryJSON {
   return out;
 }
 
+/** One Ed25519 verification: what {@link publisherSignatureJob} leaves to do. */
+export interface SignatureJob {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+
 /**
- * Verifies the publisher or vetter signature of `sub` (a Submission or an Entry) over its statement
- * with the project Ed25519 rule; returns if it verifies or if `sub` has none and its kind needs none.
- * Throws INVALID_SIGNATURE (small-order, non-canonical or off-curve key, or a signature that does not
- * verify) or MALFORMED (missing signature, another algorithm, an invalid statement).
+ * Everything of checking the publisher or vetter signature of `sub` (a Submission or an Entry) short of the
+ * Ed25519 equation itself, which it returns as a job (undefined if `sub` has no signature and its kind needs
+ * none), so that a server can run the expensive part elsewhere (a worker thread). Throws INVALID_SIGNATURE
+ * for a small-order, non-canonical or off-curve key, MALFORMED for a missing signature, another algorithm or
+ * an invalid statement. A job that does not verify under the project rule is {@link badPublisherSignature}.
  */
-export function verifySubmissionSignature(sub: Submission): void {
+export function publisherSignatureJob(sub: Submission): SignatureJob | undefined {
   const s = sub.sig;
   if (s === undefined) {
     if (sub.kind === 'signature' || sub.kind === 'vetting') throw new StamplogError('MALFORMED', `sig: required for kind "${sub.kind}"`);
@@ -427,9 +435,23 @@ export function verifySubmissionSignature(sub: Submission): void {
     if (isStamplogError(e)) throw new StamplogError('INVALID_SIGNATURE', `sig.key: ${e.message}`, { cause: e });
     throw e;
   }
-  if (!verifyStatement(s.key, sub, s.sig)) {
-    throw new StamplogError('INVALID_SIGNATURE', 'sig.sig: not a valid Ed25519 signature of the stamplog/v1 statement by sig.key');
-  }
+  return { publicKey: s.key, message: statementBytes(sub), signature: s.sig };
+}
+
+/** The error for a publisher signature that does not verify. */
+export function badPublisherSignature(): StamplogError {
+  return new StamplogError('INVALID_SIGNATURE', 'sig.sig: not a valid Ed25519 signature of the stamplog/v1 statement by sig.key');
+}
+
+/**
+ * Verifies the publisher or vetter signature of `sub` (a Submission or an Entry) over its statement
+ * with the project Ed25519 rule; returns if it verifies or if `sub` has none and its kind needs none.
+ * Throws INVALID_SIGNATURE (small-order, non-canonical or off-curve key, or a signature that does not
+ * verify) or MALFORMED (missing signature, another algorithm, an invalid statement).
+ */
+export function verifySubmissionSignature(sub: Submission): void {
+  const job = publisherSignatureJob(sub);
+  if (job !== undefined && !ed25519Verify(job.publicKey, job.message, job.signature)) throw badPublisherSignature();
 }
 
 const utf8 = new TextEncoder();

@@ -16,7 +16,10 @@ export {
   parseSubmission,
   submissionToJSON,
   verifySubmissionSignature,
+  publisherSignatureJob,
+  badPublisherSignature,
 } from './entry.ts';
+export type { SignatureJob } from './entry.ts';
 export { signStatement, statementBytes, statementFor, verifyStatement } from './statement.ts';
 export type { StatementFields } from './statement.ts';
 export { CBOR_LIMITS, decodeCanonical, encodeCanonical } from './cbor.ts';

@@ -1,0 +1,28 @@
+/**
+ * The server's request handler: the node:http fast paths for the two hottest requests (inclusion proofs,
+ * single appends) in front of the express app, which answers everything else and defines every error the
+ * fast paths do not take. One Metrics instance is shared by all three.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS, createApp, submissionAdmitter } from './app.ts';
+import type { AppDeps } from './app.ts';
+import { bearerAuthenticator } from './auth.ts';
+import { fastAppend } from './fastappend.ts';
+import { fastReads } from './fast.ts';
+import { Metrics } from './metrics.ts';
+
+export function createHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const metrics = deps.metrics ?? new Metrics();
+  const app = createApp({ ...deps, metrics });
+  const reads = fastReads(deps.log);
+  const appends = fastAppend({
+    log: deps.log,
+    authenticate: bearerAuthenticator(deps.tokens),
+    admit: submissionAdmitter(deps.verifySignature),
+    metrics,
+    bodyLimit: LIMITS.entryBodyBytes,
+  });
+  return (req, res) => {
+    if (!reads(req, res) && !appends(req, res)) app(req, res);
+  };
+}

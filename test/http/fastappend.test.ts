@@ -1,0 +1,95 @@
+// The node:http fast path for POST /api/v1/entries answers exactly as the express handler does: two logs
+// with the same keys and clock, one served by express alone and one by the fast path in front of express,
+// get the same sequence of requests, and every answer must match in status, Content-Type and body bytes.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LIMITS, admitSubmission, createApp } from '../../src/http/app.ts';
+import { bearerAuthenticator, parseToken } from '../../src/http/auth.ts';
+import { fastAppend } from '../../src/http/fastappend.ts';
+import { Metrics } from '../../src/http/metrics.ts';
+import { makeSubmission } from '../helpers/server.ts';
+import { openMemoryLog } from '../log/fixtures.ts';
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const SECRET = 'fast-append-secret-0123456789';
+const tokens = [parseToken(`alice:${SECRET}`)];
+
+describe('fastAppend (single appends without express)', async () => {
+  const plainLog = (await openMemoryLog()).log;
+  const bothLog = (await openMemoryLog()).log;
+  const plain = createServer(createApp({ log: plainLog, tokens }));
+  const metrics = new Metrics();
+  const app = createApp({ log: bothLog, tokens, metrics });
+  const fast = fastAppend({ log: bothLog, authenticate: bearerAuthenticator(tokens), admit: admitSubmission, metrics, bodyLimit: LIMITS.entryBodyBytes });
+  let fastHits = 0;
+  const both = createServer((req, res) => {
+    if (fast(req, res)) fastHits++;
+    else app(req, res);
+  });
+  const plainUrl = await listen(plain);
+  const bothUrl = await listen(both);
+  after(() => {
+    plain.close();
+    both.close();
+  });
+
+  const valid = (i: number) => JSON.stringify(makeSubmission(i));
+  const bad = JSON.parse(valid(99)) as { subject: { sha256: string } };
+  bad.subject.sha256 = 'ab';
+  const forged = JSON.parse(JSON.stringify(makeSubmission(98, { seed: new Uint8Array(32).fill(7) }))) as { subject: { size: number } };
+  forged.subject.size += 1;
+  const auth = `Bearer ${SECRET}`;
+  const json = 'application/json';
+  // [name, content-type, authorization, body, taken by the fast path?]
+  const cases: [string, string | undefined, string | undefined, string | Uint8Array, boolean][] = [
+    ['a valid submission', json, auth, valid(1), true],
+    ['the same submission again (duplicate)', json, auth, valid(1), true],
+    ['charset=utf-8 and a lower-case bearer scheme', 'application/json; charset=UTF-8', `bearer ${SECRET}`, valid(2), true],
+    ['a body with a UTF-8 byte order mark', json, auth, `\ufeff${valid(3)}`, true],
+    ['leading whitespace', json, auth, ` \n\t${valid(4)}`, true],
+    ['malformed JSON', json, auth, '{"kind": ', true],
+    ['a JSON number', json, auth, '42', true],
+    ['a JSON string', json, auth, '"artifact"', true],
+    ['only whitespace', json, auth, '   ', true],
+    ['a JSON array', json, auth, '[]', true],
+    ['an invalid digest', json, auth, JSON.stringify(bad), true],
+    ['a publisher signature that does not verify', json, auth, JSON.stringify(forged), true],
+    ['invalid UTF-8', json, auth, Uint8Array.from([0x7b, 0xff, 0x7d]), true],
+    // Left to express: decided on the headers alone.
+    ['no token', json, undefined, valid(5), false],
+    ['a wrong token', json, 'Bearer not-the-secret-at-all', valid(5), false],
+    ['text/plain', 'text/plain', auth, valid(5), false],
+    ['charset=latin1', 'application/json; charset=latin1', auth, valid(5), false],
+    ['no Content-Type', undefined, auth, valid(5), false],
+    ['a body over the limit', json, auth, `{"x":"${'a'.repeat(LIMITS.entryBodyBytes)}"}`, false],
+    ['an empty body', json, auth, '', false],
+  ];
+  let expectedHits = 0;
+  for (const [name, type, authorization, body, taken] of cases) {
+    if (taken) expectedHits++;
+    it(`${name}: ${taken ? 'fast path' : 'express'}, same answer`, async () => {
+      const headers: Record<string, string> = {};
+      if (type !== undefined) headers['content-type'] = type;
+      if (authorization !== undefined) headers.authorization = authorization;
+      const send = (url: string) => fetch(`${url}/api/v1/entries`, { method: 'POST', headers, body });
+      const a = await send(plainUrl);
+      const b = await send(bothUrl);
+      assert.equal(b.status, a.status);
+      assert.equal(b.headers.get('content-type'), a.headers.get('content-type'));
+      assert.equal(b.headers.get('retry-after'), a.headers.get('retry-after'));
+      assert.equal(b.headers.get('www-authenticate'), a.headers.get('www-authenticate'));
+      assert.equal(await b.text(), await a.text());
+    });
+  }
+
+  it('took exactly the plain requests', () => {
+    assert.equal(fastHits, expectedHits);
+    assert.match(metrics.render(bothLog), /stamplog_problems_total\{code="MALFORMED"\} \d+/);
+  });
+});
