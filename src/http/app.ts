@@ -9,7 +9,7 @@
  */
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { StamplogError, isStamplogError } from '../errors.ts';
+import { StamplogError } from '../errors.ts';
 import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature, entryToJSON, toBase64, toHex } from '../leaf/index.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
 import type { Submission } from '../leaf/types.ts';
@@ -175,7 +175,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
-  const admit = submissionAdmitter(deps.verifySignature);
+  const { verifySignature } = deps;
+  const admit = submissionAdmitter(verifySignature);
 
   app.post(
     '/api/v1/entries',
@@ -205,18 +206,27 @@ export function createApp(deps: AppDeps): express.Express {
       if (entries.length > LIMITS.batchMax) throw new StamplogError('TOO_LARGE', `entries: at most ${LIMITS.batchMax} submissions per batch`);
       // All or nothing: every position is checked, and one bad submission refuses the whole batch.
       const problems: { index: number; code: string; detail: string; problems?: unknown }[] = [];
-      const admitted = await Promise.all(
-        entries.map(async (json, index) => {
-          try {
-            return await admit(json);
-          } catch (e) {
-            if (isStamplogError(e, 'INTERNAL')) throw e;
-            const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
-            problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
-            return undefined;
-          }
-        }),
-      );
+      const report = (index: number, e: unknown) => {
+        const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
+        problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
+      };
+      // Parse everything here (cheap, synchronous); only the Ed25519 equations of signed entries go to the
+      // workers, all at once.
+      const admitted: Submission[] = [];
+      const jobs: Promise<void>[] = [];
+      entries.forEach((json, index) => {
+        try {
+          const sub = parseSubmission(json);
+          admitted.push(sub);
+          const job = publisherSignatureJob(sub);
+          if (job === undefined) return;
+          if (verifySignature === undefined) verifySubmissionSignature(sub);
+          else jobs.push(verifySignature(job).then((ok) => (ok ? undefined : report(index, badPublisherSignature()))));
+        } catch (e) {
+          report(index, e);
+        }
+      });
+      await Promise.all(jobs);
       problems.sort((a, b) => a.index - b.index);
       if (problems.length > 0) {
         const code = problems.every((p) => p.code === 'INVALID_SIGNATURE') ? 'INVALID_SIGNATURE' : 'MALFORMED';
@@ -224,7 +234,7 @@ export function createApp(deps: AppDeps): express.Express {
           details: { problems },
         });
       }
-      const receipts = await log.append(admitted as Submission[]);
+      const receipts = await log.append(admitted);
       const dup = receipts.filter((r) => r.duplicate).length;
       metrics.appended(receipts.length - dup, dup);
       res.status(200).json({ receipts });

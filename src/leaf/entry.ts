@@ -56,21 +56,37 @@ interface Fields {
   get(key: string): unknown;
 }
 
-function asFields(v: unknown, format: Format): Fields | undefined {
-  if (format === 'cbor') {
-    if (!(v instanceof Map)) return undefined;
-    const m = v as Map<string, unknown>;
-    return { keys: () => [...m.keys()], get: (k) => m.get(k) };
+// Classes rather than object literals of closures: every submission creates several of these, and closures
+// created per call cost an allocation each (and a name-keeping wrapper under the tsx transform).
+class MapFields implements Fields {
+  constructor(private readonly m: Map<string, unknown>) {}
+  keys(): string[] {
+    return [...this.m.keys()];
   }
+  get(k: string): unknown {
+    return this.m.get(k);
+  }
+}
+
+/** Own members only, and an undefined member counts as absent (JSON cannot express it; JS callers can). */
+class ObjectFields implements Fields {
+  constructor(private readonly o: Record<string, unknown>) {}
+  keys(): string[] {
+    const out: string[] = [];
+    for (const k of Object.keys(this.o)) if (this.o[k] !== undefined) out.push(k);
+    return out;
+  }
+  get(k: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.o, k) ? this.o[k] : undefined;
+  }
+}
+
+function asFields(v: unknown, format: Format): Fields | undefined {
+  if (format === 'cbor') return v instanceof Map ? new MapFields(v as Map<string, unknown>) : undefined;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return undefined;
-  const o = v as Record<string, unknown>;
-  // Own members only, and an undefined member counts as absent (JSON cannot express it; JS callers can).
-  return {
-    keys: () => Object.keys(o).filter((k) => o[k] !== undefined),
-    get: (k) => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined),
-  };
+  return new ObjectFields(v as Record<string, unknown>);
 }
 
 /** A member name as it appears in a problem path: bare if it is an identifier, else quoted and cut to 64 characters. */
