@@ -18,6 +18,7 @@ import { freePort, startMonitor } from './kit.ts';
 import type { RunningMonitor } from './kit.ts';
 
 const ORIGIN = 'quorum.example/log';
+const ORIGIN2 = 'besteffort.example/log';
 
 describe('log server with a 2-of-2 witness quorum (two monitor witnesses)', () => {
   const dir = tempDir('stamplog-quorum-');
@@ -26,6 +27,8 @@ describe('log server with a 2-of-2 witness quorum (two monitor witnesses)', () =
   let ports: number[] = [];
   let policy: Policy;
   let policyFile: string;
+  let witnessLines: string;
+  let logKey2: string;
   const monitorArgs = (i: number) => [
     '--policy', join(dir, 'monitor-policy.txt'),
     '--state', join(dir, `m${i}`),
@@ -35,15 +38,16 @@ describe('log server with a 2-of-2 witness quorum (two monitor witnesses)', () =
 
   before(async () => {
     const keys = await loadOrCreateLogKeys(join(dir, 'data'), ORIGIN);
-    // The monitors only witness here (no URL to follow): they need the log key, not its address.
-    writeFileSync(join(dir, 'monitor-policy.txt'), `log ${keys.logVerifierKey}\nquorum none\n`);
+    logKey2 = (await loadOrCreateLogKeys(join(dir, 'data2'), ORIGIN2)).logVerifierKey;
+    // The monitors only witness here (no URL to follow): they need the log keys, not their addresses.
+    writeFileSync(join(dir, 'monitor-policy.txt'), `log ${keys.logVerifierKey}\nlog ${logKey2}\nquorum none\n`);
     ports = [await freePort(), await freePort()];
     monitors = [await startMonitor(monitorArgs(0)), await startMonitor(monitorArgs(1))];
+    // The key line follows the listening line; it may arrive in a later chunk.
+    for (let i = 0; i < 200 && !monitors.every((m) => /witness key \S+\n/.test(m.output())); i++) await new Promise((r) => setTimeout(r, 25));
     const witnessKeys = monitors.map((m) => /witness key (\S+)/.exec(m.output())?.[1] as string);
-    const text =
-      `log ${keys.logVerifierKey}\n` +
-      monitors.map((m, i) => `witness w${i} ${witnessKeys[i]} ${m.url}\n`).join('') +
-      'group both all w0 w1\nquorum both\n';
+    witnessLines = monitors.map((m, i) => `witness w${i} ${witnessKeys[i]} ${m.url}\n`).join('');
+    const text = `log ${keys.logVerifierKey}\n${witnessLines}group both all w0 w1\nquorum both\n`;
     policyFile = join(dir, 'policy.txt');
     writeFileSync(policyFile, text);
     policy = parsePolicy(text);
@@ -104,5 +108,36 @@ describe('log server with a 2-of-2 witness quorum (two monitor witnesses)', () =
     assert.equal(again.body.duplicate, true);
     assert.equal(again.body.index, before);
     verifyReceipt(again.body.proof, policy);
+  });
+
+  it('with quorum none, receipts come at once without cosignatures, and `stamplog refresh` turns one into a witnessed receipt', async () => {
+    const bestEffort = join(dir, 'best-effort.txt');
+    writeFileSync(bestEffort, `${witnessLines}quorum none\n`);
+    const strict = join(dir, 'strict2.txt');
+    writeFileSync(strict, `log ${logKey2}\n${witnessLines}group both all w0 w1\nquorum both\n`);
+    const server2 = await startServer({ dataDir: join(dir, 'data2'), origin: ORIGIN2, extraArgs: ['--witness-policy', bestEffort, '--witness-interval-ms', '100'] });
+    try {
+      assert.match(server2.output(), /quorum none \(best effort\)/);
+      const home = join(dir, 'home2');
+      const file = join(dir, 'late-1.0.tar.gz');
+      writeFileSync(file, 'refreshed later\n');
+      const a = await stamplog(['append', file, '--project', 'late', '--version', '1.0', '--token', server2.token, '--log', server2.url], { home });
+      assert.equal(a.code, 0, show(a));
+      const before = await stamplog(['verify', file, '--policy', strict], { home });
+      assert.equal(before.code, 13, show(before));
+      assert.match(before.stderr, /quorum/);
+      let r = await stamplog(['refresh', file, '--log', server2.url, '--policy', strict], { home });
+      // The next witnessing round (every 100 ms) cosigns the tree that holds the entry.
+      for (let i = 0; i < 50 && r.code !== 0; i++) {
+        await new Promise((res) => setTimeout(res, 200));
+        r = await stamplog(['refresh', file, '--log', server2.url, '--policy', strict], { home });
+      }
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stderr, /cosigned by w0, w1|cosigned by w1, w0/);
+      const after = await stamplog(['verify', file, '--policy', strict], { home });
+      assert.equal(after.code, 0, show(after));
+    } finally {
+      await server2.kill();
+    }
   });
 });

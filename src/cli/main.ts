@@ -102,6 +102,14 @@ program
 
 online(
   program
+    .command('refresh <file>')
+    .description('replace a receipt by one against the newest published checkpoint (e.g. to gain witness cosignatures), everything proven')
+    .option('--proof <file>', 'the receipt (default: <file>.tlog-proof)'),
+  false,
+).action(async (file: string, opts) => (await import('./refresh.ts')).refreshFile(file, opts));
+
+online(
+  program
     .command('check <file>')
     .description('online: is this digest logged, is it the only digest under its filename, which signatures and vettings exist (all proven)')
     .option('--filename <name>', 'the filename to check (default: the file\'s own name)'),

@@ -241,10 +241,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  const notYetPublished = () => new StamplogError('PUSHBACK', 'no checkpoint has been cosigned by the witness quorum yet', { details: { retryAfterSeconds: 1 } });
+
   app.get('/checkpoint', (_req, res) => {
     const cp = log.published;
     if (cp === undefined) {
-      sendProblem(res, new StamplogError('PUSHBACK', 'no checkpoint has been cosigned by the witness quorum yet', { details: { retryAfterSeconds: 1 } }));
+      sendProblem(res, notYetPublished());
       return;
     }
     res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(cp.note);
@@ -268,15 +270,19 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/log', (_req, res) => {
     const cp = log.published;
+    if (cp === undefined) {
+      sendProblem(res, notYetPublished());
+      return;
+    }
     res.json({
       origin: log.origin,
-      size: cp?.size ?? 0,
-      rootHash: cp === undefined ? null : toHex(cp.root),
+      size: cp.size,
+      rootHash: toHex(cp.root),
       logKey: log.logVerifierKey,
       timestampKey: log.timestampVerifierKey,
       witnessPolicy: deps.witnessPolicy ?? null,
       witnessed: log.witnesses?.latest === undefined ? null : { size: log.witnesses.latest.size, witnesses: log.witnesses.latest.witnesses },
-      checkpoint: cp?.note ?? null,
+      checkpoint: cp.note,
       limits: LIMITS,
     });
   });
