@@ -22,13 +22,20 @@
  * of entries needs through a CheckLookup (the follower's LevelDB, or memory in tests); `takeChanges` hands back
  * what to persist with the chunk. Time state (latest leaf time, witnessed heads) is a small JSON value that the
  * follower persists in the same atomic commit, so a resumed audit continues exactly where it stopped.
+ *
+ * Leaves are checked through their LeafFacts (fastleaf.ts): kind, time, project, filename, hex digest, base64
+ * signer, and the whole entry on demand for signature verification. Given a NameFilter holding every filename
+ * the lookup may know (the follower's, see follow.ts), `prefetch` reads only the filenames the filter may have;
+ * the others are certainly new. Project records are read only for the leaves that use them (publisher
+ * signatures).
  */
 import { isStamplogError } from '../src/errors.ts';
 import { verifySubmissionSignature } from '../src/leaf/index.ts';
-import type { Entry } from '../src/leaf/index.ts';
-import { fromBase64, toBase64, toHex } from '../src/bytes.ts';
+import { fromBase64 } from '../src/bytes.ts';
 import type { Alert, AlertType } from './alerts.ts';
-import { decodeLeafFast } from './fastleaf.ts';
+import { decodeLeafStrict, factsOf, leafFactsAt } from './fastleaf.ts';
+import type { LeafFacts } from './fastleaf.ts';
+import type { NameFilter } from './namefilter.ts';
 
 /** A tree head of `size` leaves that existed at `time` (ms since the epoch), according to `by`. */
 export interface WitnessedHead {
@@ -54,6 +61,21 @@ export interface FilenameRecord {
   sha256: string;
 }
 
+/**
+ * The stored form of a filename record, `<index> <hex sha256>` (the follower's LevelDB value). The checker keeps
+ * the records of a chunk in this form: one string a filename, the one that is then stored, instead of an object
+ * and two strings (a million of them a pass make work for the garbage collector).
+ */
+export function encodeFilenameRecord(r: FilenameRecord): string {
+  return `${r.index} ${r.sha256}`;
+}
+
+/** The record of a stored form, or undefined if `v` is not one. */
+export function decodeFilenameRecord(v: string): FilenameRecord | undefined {
+  const m = /^(0|[1-9][0-9]*) ([0-9a-f]{64})$/.exec(v);
+  return m === null ? undefined : { index: Number(m[1]), sha256: m[2] };
+}
+
 /** Publisher keys seen for a project, in order of first use. */
 export interface ProjectRecord {
   keys: { key: string; index: number }[];
@@ -77,16 +99,28 @@ export interface CheckOptions {
 /** Most witnessed heads kept ahead of the cursor. */
 const MAX_HEADS = 256;
 
-/** A leaf that decoded, or the reason it did not. */
-export type DecodedLeaf = { entry: Entry } | { error: string };
+/** A leaf that decoded (what the checks read of it), or the reason it did not. */
+export type DecodedLeaf = LeafFacts | { error: string };
 
-/** Decodes `leaf` strictly (fastleaf.ts: exactly the canonical encodings of valid entries). */
-export function decodeStrict(leaf: Uint8Array): DecodedLeaf {
+/**
+ * Decodes leaf b[start..end) strictly: exactly the canonical encodings of valid entries (fastleaf.ts, falling
+ * back to src/leaf's decodeLeaf for whatever its fast path does not take).
+ */
+export function decodeStrictAt(b: Buffer, start: number, end: number): DecodedLeaf {
+  const facts = leafFactsAt(b, start, end);
+  if (facts !== undefined) return facts;
   try {
-    return { entry: decodeLeafFast(leaf) };
+    // A plain Uint8Array view, as src/leaf is used everywhere else (a Buffer's slice() would not copy).
+    return factsOf(decodeLeafStrict(new Uint8Array(b.buffer, b.byteOffset + start, end - start)));
   } catch (e) {
     return { error: isStamplogError(e) ? e.message : String(e) };
   }
+}
+
+/** Decodes `leaf` strictly (see decodeStrictAt). */
+export function decodeStrict(leaf: Uint8Array): DecodedLeaf {
+  const b = Buffer.isBuffer(leaf) ? leaf : Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength);
+  return decodeStrictAt(b, 0, b.length);
 }
 
 export class ContentChecker {
@@ -95,17 +129,27 @@ export class ContentChecker {
   readonly #verifyAll: boolean;
   readonly #watch: ReadonlyMap<string, ReadonlySet<string>>;
   #time: TimeState;
-  readonly #files = new Map<string, FilenameRecord | null>();
+  /** Filename records loaded or first seen since the last takeChanges, in stored form; null = none stored. */
+  readonly #files = new Map<string, string | null>();
   readonly #projects = new Map<string, ProjectRecord | null>();
-  readonly #dirtyFiles = new Set<string>();
+  /** Filenames first seen since the last take (each at most once: from then on it is known). */
+  #dirtyFiles: string[] = [];
   readonly #dirtyProjects = new Set<string>();
+  readonly #filter: NameFilter | undefined;
+  /** The witnessed head ahead of the cursor with the earliest time (future-dated check), or null; undefined = stale. */
+  #ceiling: WitnessedHead | null | undefined;
 
-  constructor(origin: string, opts: CheckOptions = {}, time: TimeState = { heads: [] }) {
+  /**
+   * `filter`, if given, must hold every filename that the lookups passed to `prefetch` may know; the checker
+   * adds the filenames it sees first.
+   */
+  constructor(origin: string, opts: CheckOptions = {}, time: TimeState = { heads: [] }, filter?: NameFilter) {
     this.origin = origin;
     this.#tolerance = opts.toleranceMs ?? 60_000;
     this.#verifyAll = opts.verifySignatures ?? false;
     this.#watch = opts.watch ?? new Map();
     this.#time = structuredClone(time);
+    this.#filter = filter;
   }
 
   /** A copy of the time state, to persist. */
@@ -119,71 +163,94 @@ export class ContentChecker {
     heads.push({ ...head });
     heads.sort((a, b) => a.size - b.size || a.time - b.time);
     if (heads.length > MAX_HEADS) heads.splice(0, heads.length - MAX_HEADS);
+    this.#ceiling = undefined;
   }
 
-  /** Loads the records `entries` will need that are not loaded yet. */
+  /**
+   * Loads the records `entries` will need that are not loaded yet. With a filter, only filenames it may hold
+   * are read, and every filename of `entries` is added to it (check records them all).
+   */
   async prefetch(entries: readonly DecodedLeaf[], lookup: CheckLookup): Promise<void> {
-    const files = new Set<string>();
-    const projects = new Set<string>();
+    let fnames: string[] = [];
+    let pnames: string[] = [];
+    const filter = this.#filter;
     for (const d of entries) {
-      if (!('entry' in d)) continue;
-      if (!this.#files.has(d.entry.subject.filename)) files.add(d.entry.subject.filename);
-      if (!this.#projects.has(d.entry.subject.project)) projects.add(d.entry.subject.project);
+      if ('error' in d) continue;
+      // The filter first: a name it never had is in neither the store nor this chunk (every name the checker
+      // has seen went into it), which is nearly every name, so the map is not even consulted for those.
+      if ((filter === undefined || filter.testAndAdd(d.filenameKey)) && !this.#files.has(d.filename)) fnames.push(d.filename);
+      // Only publisher signatures read the project's record (see check).
+      if (d.signer !== undefined && d.kind !== 'vetting' && !this.#projects.has(d.project)) pnames.push(d.project);
     }
-    const fnames = [...files];
-    const pnames = [...projects];
+    if (fnames.length === 0 && pnames.length === 0) return;
+    fnames = [...new Set(fnames)];
+    pnames = [...new Set(pnames)];
     const [f, p] = await Promise.all([lookup.filenames(fnames), lookup.projects(pnames)]);
-    fnames.forEach((n, i) => this.#files.set(n, f[i] ?? null));
+    fnames.forEach((n, i) => {
+      const r = f[i];
+      this.#files.set(n, r === undefined ? null : encodeFilenameRecord(r));
+    });
     pnames.forEach((n, i) => this.#projects.set(n, p[i] ?? null));
   }
 
   /** Checks leaf `index` (decoded by decodeStrict; its records prefetched) and returns the findings. */
   check(index: number, d: DecodedLeaf): Alert[] {
     const out: Alert[] = [];
-    const alert = (type: AlertType, indexes: number[], message: string, details: Record<string, unknown>) =>
-      out.push({ type, origin: this.origin, indexes, message, details });
+    this.checkInto(index, d, out);
+    return out;
+  }
+
+  #alert(out: Alert[], type: AlertType, indexes: number[], message: string, details: Record<string, unknown>): void {
+    out.push({ type, origin: this.origin, indexes, message, details });
+  }
+
+  /** As check, appending the findings to `out` (no allocation for a leaf without findings). */
+  checkInto(index: number, d: DecodedLeaf, out: Alert[]): void {
     this.#advanceHeads(index);
-    if (!('entry' in d)) {
-      alert('malformed-leaf', [index], `leaf ${index} is not a canonical stamplog entry: ${d.error}`, { reason: d.error });
-      return out;
+    if ('error' in d) {
+      this.#alert(out, 'malformed-leaf', [index], `leaf ${index} is not a canonical stamplog entry: ${d.error}`, { reason: d.error });
+      return;
     }
-    const e = d.entry;
-    const { project, filename } = e.subject;
-    const digest = toHex(e.subject.sha256);
+    const e = d;
+    const filename = e.filename;
+    const digest = e.sha256;
 
     // Substitution: one filename, more than one digest.
-    const known = this.#files.get(filename);
-    if (known === undefined || known === null) {
-      this.#files.set(filename, { index, sha256: digest });
-      this.#dirtyFiles.add(filename);
-    } else if (known.sha256 !== digest) {
-      alert('substitution', [known.index, index], `${filename}: logged at ${known.index} with sha256 ${known.sha256}, at ${index} with ${digest}`, {
+    const stored = this.#files.get(filename);
+    if (stored === undefined || stored === null) {
+      this.#files.set(filename, encodeFilenameRecord({ index, sha256: digest }));
+      this.#dirtyFiles.push(filename); // prefetch put it in the filter
+    } else if (!stored.endsWith(digest)) {
+      const known = decodeFilenameRecord(stored) as FilenameRecord;
+      this.#alert(out, 'substitution', [known.index, index], `${filename}: logged at ${known.index} with sha256 ${known.sha256}, at ${index} with ${digest}`, {
         filename,
-        project,
+        project: e.project,
         digests: [known.sha256, digest],
       });
     }
 
-    // Signatures: validity (when asked or watched), publisher key continuity, maintainer watch.
-    const watched = this.#watch.get(project);
+    // Signatures: validity (when asked or watched), publisher key continuity, maintainer watch. The project name
+    // is only needed here for signed leaves or a watch (it is built on demand: fastleaf.ts).
+    const signer = e.signer;
+    const project = signer !== undefined || this.#watch.size > 0 ? e.project : '';
+    const watched = this.#watch.size > 0 ? this.#watch.get(project) : undefined;
     let sigValid: boolean | undefined;
-    if (e.sig !== undefined && (this.#verifyAll || watched !== undefined)) {
+    if (signer !== undefined && (this.#verifyAll || watched !== undefined)) {
       try {
-        verifySubmissionSignature(e);
+        verifySubmissionSignature(e.entry());
         sigValid = true;
       } catch (err) {
         sigValid = false;
-        alert('invalid-signature', [index], `leaf ${index}: ${isStamplogError(err) ? err.message : String(err)}`, { filename, project });
+        this.#alert(out, 'invalid-signature', [index], `leaf ${index}: ${isStamplogError(err) ? err.message : String(err)}`, { filename, project });
       }
     }
-    const signer = e.sig === undefined ? undefined : toBase64(e.sig.key);
     if (signer !== undefined && e.kind !== 'vetting') {
       let rec = this.#projects.get(project) ?? null;
       if (rec === null) rec = { keys: [] };
       if (!rec.keys.some((k) => k.key === signer)) {
         if (rec.keys.length > 0) {
           const last = rec.keys[rec.keys.length - 1];
-          alert('publisher-key-change', [last.index, index], `${project}: leaf ${index} is signed by ${signer}, not by the project's earlier key(s)`, {
+          this.#alert(out, 'publisher-key-change', [last.index, index], `${project}: leaf ${index} is signed by ${signer}, not by the project's earlier key(s)`, {
             project,
             filename,
             previousKeys: rec.keys.map((k) => k.key),
@@ -196,7 +263,7 @@ export class ContentChecker {
       }
     }
     if (watched !== undefined && e.kind === 'artifact' && !(signer !== undefined && watched.has(signer) && sigValid === true)) {
-      alert('unauthorized-artifact', [index], `${project}: artifact ${filename} at ${index} is not signed by a maintainer key`, {
+      this.#alert(out, 'unauthorized-artifact', [index], `${project}: artifact ${filename} at ${index} is not signed by a maintainer key`, {
         project,
         filename,
         signer: signer ?? null,
@@ -208,29 +275,32 @@ export class ContentChecker {
     const tol = this.#tolerance;
     const t = this.#time;
     if (t.latest !== undefined && e.time < t.latest.time - tol) {
-      alert('time-backwards', [t.latest.index, index], `leaf ${index} time ${e.time} is ${t.latest.time - e.time} ms before leaf ${t.latest.index}`, {
+      this.#alert(out, 'time-backwards', [t.latest.index, index], `leaf ${index} time ${e.time} is ${t.latest.time - e.time} ms before leaf ${t.latest.index}`, {
         times: [t.latest.time, e.time],
         toleranceMs: tol,
       });
     }
     if (t.latest === undefined || e.time > t.latest.time) t.latest = { time: e.time, index };
     if (t.floor !== undefined && e.time < t.floor.time - tol) {
-      alert('backdated', [index], `leaf ${index} time ${e.time} is before the tree head of size ${t.floor.size} witnessed at ${t.floor.time} by ${t.floor.by}`, {
+      this.#alert(out, 'backdated', [index], `leaf ${index} time ${e.time} is before the tree head of size ${t.floor.size} witnessed at ${t.floor.time} by ${t.floor.by}`, {
         time: e.time,
         head: t.floor,
         toleranceMs: tol,
       });
     }
-    let ceiling: WitnessedHead | undefined;
-    for (const h of t.heads) if (ceiling === undefined || h.time < ceiling.time) ceiling = h;
-    if (ceiling !== undefined && e.time > ceiling.time + tol) {
-      alert('future-dated', [index], `leaf ${index} time ${e.time} is after the tree head of size ${ceiling.size} (which holds it) witnessed at ${ceiling.time} by ${ceiling.by}`, {
+    if (this.#ceiling === undefined) {
+      let c: WitnessedHead | null = null;
+      for (const h of t.heads) if (c === null || h.time < c.time) c = h;
+      this.#ceiling = c;
+    }
+    const ceiling = this.#ceiling;
+    if (ceiling !== null && e.time > ceiling.time + tol) {
+      this.#alert(out, 'future-dated', [index], `leaf ${index} time ${e.time} is after the tree head of size ${ceiling.size} (which holds it) witnessed at ${ceiling.time} by ${ceiling.by}`, {
         time: e.time,
         head: ceiling,
         toleranceMs: tol,
       });
     }
-    return out;
   }
 
   /** Moves heads that leaf `index` is beyond (size ≤ index) into the floor. */
@@ -239,18 +309,38 @@ export class ContentChecker {
     while (t.heads.length > 0 && t.heads[0].size <= index) {
       const h = t.heads.shift() as WitnessedHead;
       if (t.floor === undefined || h.time > t.floor.time) t.floor = h;
+      this.#ceiling = undefined;
     }
   }
 
-  /** The records changed since the last call (to persist with the chunk); forgets the loaded records. */
+  /** The records changed since the last take (to persist with the chunk); forgets the loaded records. */
   takeChanges(): { files: [string, FilenameRecord][]; projects: [string, ProjectRecord][] } {
-    const files = [...this.#dirtyFiles].map((n) => [n, this.#files.get(n) as FilenameRecord] as [string, FilenameRecord]);
-    const projects = [...this.#dirtyProjects].map((n) => [n, this.#projects.get(n) as ProjectRecord] as [string, ProjectRecord]);
-    this.#dirtyFiles.clear();
-    this.#dirtyProjects.clear();
+    const out = this.takeDirty();
     this.#files.clear();
     this.#projects.clear();
+    return out;
+  }
+
+  /**
+   * The records changed since the last take, keeping the loaded ones: for a caller that persists a chunk's
+   * records as it goes, and calls takeChanges at the chunk's end.
+   */
+  takeDirty(): { files: [string, FilenameRecord][]; projects: [string, ProjectRecord][] } {
+    const files: [string, FilenameRecord][] = [];
+    const projects: [string, ProjectRecord][] = [];
+    this.drainDirty(
+      (n, v) => files.push([n, decodeFilenameRecord(v) as FilenameRecord]),
+      (n, r) => projects.push([n, r]),
+    );
     return { files, projects };
+  }
+
+  /** As takeDirty, handing each filename record over in its stored form (encodeFilenameRecord). */
+  drainDirty(file: (name: string, stored: string) => void, project: (name: string, r: ProjectRecord) => void): void {
+    for (const n of this.#dirtyFiles) file(n, this.#files.get(n) as string);
+    for (const n of this.#dirtyProjects) project(n, this.#projects.get(n) as ProjectRecord);
+    this.#dirtyFiles = [];
+    this.#dirtyProjects.clear();
   }
 }
 

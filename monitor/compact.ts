@@ -87,6 +87,27 @@ export class CompactRange {
     this.#size++;
   }
 
+  /**
+   * Appends the hash of a perfect subtree of 2^level leaves (e.g. a whole entry bundle's, level 8), as if its
+   * leaves were appended one by one; the range must end on a multiple of 2^level (MALFORMED otherwise).
+   */
+  appendSubtree(level: number, hash: Hash): void {
+    const span = 2 ** level;
+    if (!Number.isSafeInteger(level) || level < 0 || level > 52 || this.#size % span !== 0 || this.#size + span > 2 ** 52) {
+      throw new StamplogError('MALFORMED', 'compact range: subtree not aligned');
+    }
+    if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new StamplogError('MALFORMED', 'compact range: hash is not 32 bytes');
+    const hs = this.#hashes;
+    hs.push(hash.slice());
+    // The new node completes one bigger subtree per trailing 1 bit of size / 2^level, as in append.
+    for (let n = this.#size / span; n % 2 === 1; n = (n - 1) / 2) {
+      const right = hs.pop() as Hash;
+      const left = hs.pop() as Hash;
+      hs.push(nodeHash(left, right));
+    }
+    this.#size += span;
+  }
+
   /** The root of the tree of `size` leaves. */
   root(): Hash {
     return foldBorder(this.#hashes);

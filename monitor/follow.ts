@@ -7,39 +7,63 @@
  *      first): from the larger tree's tiles, MTH(D_new[0:old]) must equal the old root (evidence.ts
  *      checkConsistency, authenticated tile reads). An inconsistent pair is stored as evidence and alerted; a
  *      smaller checkpoint that cannot be proven consistent is a `stale-checkpoint` alert. Neither moves state.
- *   3. Audit the new leaves [cursor, size) in chunks of up to 65,536 leaves aligned to 65,536: fetch entry
- *      bundles, hash every leaf into the compact range (compact.ts), run the content checks (checks.ts), then
- *      authenticate the chunk before believing any of it: the border of [0, end) must equal the hashes that the
- *      checkpoint's tiles give for those subtrees (or, at the end, the root itself). A mismatch is a
- *      `bundle-mismatch` alert and nothing of the chunk is kept.
+ *   3. Audit the new leaves [cursor, size) in chunks of up to 65,536 leaves aligned to 65,536. Entry bundles
+ *      are fetched a few ahead, in order, and every leaf of them hashed (RFC 6962, treehash.ts), in a worker
+ *      thread for a long audit (bundles.ts, bundleworker.ts). A bundle at a time, the leaf hashes go into the
+ *      compact range (compact.ts; a whole bundle as its subtree), every leaf is decoded strictly (fastleaf.ts,
+ *      falling back to src/leaf) and checked (checks.ts), and the records it changes go into the chunk's
+ *      unwritten batch. Then the chunk is authenticated before any of it is believed: the border of [0, end)
+ *      must equal the hashes that the checkpoint's tiles give for those subtrees (or, at the end, the root
+ *      itself). A mismatch is a `bundle-mismatch` alert and nothing of the chunk is kept.
  *   4. Commit the chunk in ONE synced LevelDB batch (store.ts): new filename and project records, the chunk's
  *      alerts, and the head record {latest, cursor, border, time state}. A crash before the write loses only
  *      the chunk, redone on restart; after it, the audit resumes at the new cursor. Alerts are emitted after
- *      the commit (stored first, so none is lost).
+ *      the commit (stored first, so none is lost). The write runs while the next chunk is fetched, hashed and
+ *      decoded; that chunk's record lookups wait for it, so they see its records.
+ *
+ * Filename records are read only for names that a per-log NameFilter (namefilter.ts) may hold: it is built
+ * from the stored records when a follower of this store first audits the log (or when the log outgrows it) and
+ * gets every filename the checks add, so "certainly not there" needs no read (see checks.ts).
  *
  * The head record is checksummed: a torn or altered state is a CORRUPTION error about the local state,
  * never an alert about the log.
  */
 import { StamplogError, isStamplogError } from '../src/errors.ts';
-import { TILE_WIDTH, hashEqual, leafHash } from '../src/merkle/index.ts';
+import { TILE_HEIGHT, TILE_WIDTH, hashEqual } from '../src/merkle/index.ts';
 import { cosignatureTimestamp, openCheckpoint } from '../src/note/index.ts';
 import { fromBase64, toBase64 } from '../src/bytes.ts';
 import type { Alert, Alerter } from './alerts.ts';
-import { ContentChecker, decodeStrict } from './checks.ts';
-import type { CheckLookup, CheckOptions, FilenameRecord, ProjectRecord, TimeState, WitnessedHead } from './checks.ts';
+import { BundleStream, ChainedSource } from './bundles.ts';
+import type { BundleSource } from './bundles.ts';
+import { WorkerBundleStream } from './bundleworker.ts';
+import { ContentChecker, decodeFilenameRecord, decodeStrictAt } from './checks.ts';
+import type { CheckLookup, CheckOptions, DecodedLeaf, ProjectRecord, TimeState, WitnessedHead } from './checks.ts';
 import { CompactRange, borderIndexes } from './compact.ts';
 import { checkConsistency } from './evidence.ts';
 import type { Evidence, SignedCheckpoint } from './evidence.ts';
 import type { EvidenceLog } from './evidencelog.ts';
 import { LogClient } from './logclient.ts';
 import type { MonitoredLog } from './config.ts';
+import { NameFilter, nameKey } from './namefilter.ts';
 import { key } from './store.ts';
-import type { MonitorStore } from './store.ts';
+import type { MonitorStore, StoreBatch } from './store.ts';
 
 /** Leaves per audited chunk (a power of two ≥ 256, so chunks end on bundle and subtree boundaries). */
 export const CHUNK_LEAVES = 1 << 16;
-/** Entry bundles fetched at once. */
-const FETCH_CONCURRENCY = 16;
+/** Entry bundles requested ahead of the one being audited. */
+const FETCH_AHEAD = 64;
+/** Bundles an audit must span for its fetching and hashing to go to a worker thread (bundleworker.ts). */
+const WORKER_MIN_BUNDLES = 256;
+/** Bundles fetched and hashed in this thread while the worker starts. */
+const WORKER_LEAD = 96;
+/** Smallest filename filter (a fresh log). */
+const MIN_FILTER_CAPACITY = 1 << 16;
+
+/**
+ * The filename filter of each (store, log): shared by every follower of that log on that store, since each must
+ * hold every filename stored there.
+ */
+const filters = new WeakMap<MonitorStore, Map<string, NameFilter>>();
 
 /** The follower's persistent state for one log. */
 interface HeadRecord {
@@ -89,6 +113,11 @@ export interface FollowerDeps {
   onProgress?: (p: { origin: string; cursor: number; size: number }) => void;
   /** Called with every checkpoint proven consistent (e.g. to gossip it). */
   onCheckpoint?: (cp: SignedCheckpoint, url: string) => void;
+  /**
+   * Fetch and hash entry bundles in a worker thread (true) or in this one (false); by default a worker for
+   * audits of at least WORKER_MIN_BUNDLES bundles.
+   */
+  bundleWorker?: boolean;
 }
 
 export class Follower {
@@ -140,7 +169,7 @@ export class Follower {
 
   async #alertNow(head: HeadRecord, alerts: Alert[]): Promise<PassResult> {
     // Findings about tree heads (no chunk to commit with): store them with the unchanged head, then emit.
-    await this.#commit(head, alerts, { files: [], projects: [] });
+    await this.#commit(head, alerts);
     await this.#deps.alerter.emit(alerts);
     const latest = head.latest === null ? undefined : this.#open(head.latest).signed.checkpoint.size;
     return { origin: this.log.origin, ...(latest === undefined ? {} : { size: latest }), audited: 0, cursor: head.cursor, alerts };
@@ -194,7 +223,8 @@ export class Follower {
         return { origin, size: prev.checkpoint.size, audited: 0, cursor: head.cursor, alerts: [] };
       }
     }
-    const checker = new ContentChecker(origin, this.#deps.checks, head.time);
+    const filter = head.cursor < cp.checkpoint.size ? await this.#filenameFilter(cp.checkpoint.size) : undefined;
+    const checker = new ContentChecker(origin, this.#deps.checks, head.time, filter);
     if (prev === undefined || cp.checkpoint.size > prev.checkpoint.size) {
       for (const h of fresh.heads) checker.addHead(h);
       checker.addHead({ size: cp.checkpoint.size, time: this.#clock(), by: 'this monitor' });
@@ -210,101 +240,174 @@ export class Follower {
     const size = cp.checkpoint.size;
     const compact = new CompactRange(head.cursor, head.border.map((b) => fromBase64(b, 32) ?? corrupt('border hash')));
     const reader = this.client.tileReader({ size, root: cp.checkpoint.rootHash });
-    const lookup = this.#lookup();
     const all: Alert[] = [];
     const start = head.cursor;
     if (head.cursor === size) {
       // Nothing new: persist the (possibly re-cosigned) latest checkpoint and the time state.
-      await this.#commit(head, [], { files: [], projects: [] });
+      await this.#commit(head, []);
       return { origin, size, audited: 0, cursor: head.cursor, alerts: [] };
     }
     const chunkEnd = (from: number) => Math.min(size, (Math.floor(from / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
-    // The next chunk's bundles are fetched while this one is checked (network and CPU overlap).
-    let prefetched: Promise<Uint8Array[]> | undefined = this.#fetchLeaves(head.cursor, chunkEnd(head.cursor), size);
-    while (head.cursor < size && prefetched !== undefined) {
-      const from = head.cursor;
-      const to = chunkEnd(from);
-      const leaves = await prefetched;
-      prefetched = to < size ? this.#fetchLeaves(to, chunkEnd(to), size) : undefined;
-      // A fetch still running when this pass ends early (a mismatch) must not become an unhandled rejection.
-      prefetched?.catch(() => undefined);
-      const decoded = leaves.map(decodeStrict);
-      await checker.prefetch(decoded, lookup);
-      const alerts: Alert[] = [];
-      for (let i = 0; i < leaves.length; i++) {
-        compact.append(leafHash(leaves[i]));
-        alerts.push(...checker.check(from + i, decoded[i]));
+    const stream = this.#bundles(Math.floor(start / TILE_WIDTH), Math.floor((size - 1) / TILE_WIDTH), size);
+    // The previous chunk's write, then its alerts and progress (see the module comment, step 4). Record reads
+    // wait for it, so that they see its records.
+    let stored: Promise<void> | undefined;
+    const lookup = this.#lookup(() => stored);
+    try {
+      while (head.cursor < size) {
+        const from = head.cursor;
+        const to = chunkEnd(from);
+        const batch = this.#deps.store.batch();
+        let alerts: Alert[];
+        let ok: boolean;
+        try {
+          alerts = await this.#auditChunk(stream, from, to, { compact, checker, lookup, batch });
+          this.#putDirty(batch, checker);
+          checker.takeChanges(); // nothing left to take: this forgets the chunk's records, now in the batch
+          // Authenticate before keeping anything: the chunk's leaves must be the checkpoint's tree.
+          if (to === size) ok = hashEqual(compact.root(), cp.checkpoint.rootHash);
+          else ok = compact.matches(await reader.readHashes(borderIndexes(to)));
+          // One write at a time, in order: the previous chunk's must be done before this one's starts.
+          if (stored !== undefined) await stored;
+          stored = undefined;
+        } catch (e) {
+          await batch.discard();
+          throw e;
+        }
+        if (!ok) {
+          await batch.discard();
+          const alert = this.#alert('bundle-mismatch', `${origin}: entry bundles for [${from}, ${to}) do not hash to checkpoint ${size}`, { range: [from, to], size });
+          await this.#commit(head, [alert]);
+          await this.#deps.alerter.emit([alert]);
+          all.push(alert);
+          break;
+        }
+        const at = new Date(this.#clock()).toISOString();
+        for (const a of alerts) a.at = at;
+        head.cursor = to;
+        head.border = compact.hashes().map(toBase64);
+        head.time = checker.timeState;
+        // The head record is serialized now; only the write itself runs on, while the next chunk is read.
+        this.#putHead(batch, head, alerts);
+        stored = batch.write().then(async () => {
+          await this.#deps.alerter.emit(alerts);
+          all.push(...alerts);
+          this.#deps.onProgress?.({ origin, cursor: to, size });
+        });
+        // Observed when awaited; until then a failure must not count as an unhandled rejection.
+        stored.catch(() => undefined);
       }
-      // Authenticate before keeping anything: the chunk's leaves must be the checkpoint's tree.
-      let ok: boolean;
-      if (to === size) ok = hashEqual(compact.root(), cp.checkpoint.rootHash);
-      else ok = compact.matches(await reader.readHashes(borderIndexes(to)));
-      if (!ok) {
-        const alert = this.#alert('bundle-mismatch', `${origin}: entry bundles for [${from}, ${to}) do not hash to checkpoint ${size}`, { range: [from, to], size });
-        await this.#commit(head, [alert], { files: [], projects: [] });
-        await this.#deps.alerter.emit([alert]);
-        all.push(alert);
-        break;
-      }
-      const at = new Date(this.#clock()).toISOString();
-      for (const a of alerts) a.at = at;
-      head.cursor = to;
-      head.border = compact.hashes().map(toBase64);
-      head.time = checker.timeState;
-      await this.#commit(head, alerts, checker.takeChanges());
-      await this.#deps.alerter.emit(alerts);
-      all.push(...alerts);
-      this.#deps.onProgress?.({ origin, cursor: to, size });
+      if (stored !== undefined) await stored;
+    } catch (e) {
+      // Nothing may still be writing when the pass ends; the first failure is the one reported.
+      await stored?.catch(() => undefined);
+      throw e;
+    } finally {
+      await stream.close();
     }
     return { origin, size, audited: head.cursor - start, cursor: head.cursor, alerts: all };
   }
 
-  /** Leaves [from, to) of the tree of `size` leaves, from entry bundles fetched FETCH_CONCURRENCY at a time. */
-  async #fetchLeaves(from: number, to: number, size: number): Promise<Uint8Array[]> {
-    const first = Math.floor(from / TILE_WIDTH);
-    const last = Math.floor((to - 1) / TILE_WIDTH);
-    const bundles: Uint8Array[][] = new Array<Uint8Array[]>(last - first + 1);
-    let next = first;
-    const worker = async () => {
-      while (next <= last) {
-        const n = next++;
-        bundles[n - first] = await this.client.entryBundle(n, Math.min(TILE_WIDTH, size - n * TILE_WIDTH));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, last - first + 1) }, worker));
-    const out: Uint8Array[] = [];
-    for (let n = first; n <= last; n++) {
-      const b = bundles[n - first];
-      const lo = Math.max(from, n * TILE_WIDTH) - n * TILE_WIDTH;
-      const hi = Math.min(to, n * TILE_WIDTH + b.length) - n * TILE_WIDTH;
-      for (let i = lo; i < hi; i++) out.push(b[i]);
-    }
-    if (out.length !== to - from) throw new StamplogError('MALFORMED', `${this.log.origin}: entry bundles hold ${out.length} of ${to - from} leaves`);
-    return out;
+  /**
+   * Bundles first..last of the tree of `size` leaves, fetched ahead (across chunk boundaries) and hashed while
+   * earlier ones are checked: for a long audit in a worker thread (bundleworker.ts), which the first
+   * WORKER_LEAD bundles do not wait for (this thread fetches and hashes them while the worker starts, ~0.2 s);
+   * else in this thread. FollowerDeps.bundleWorker overrides the choice.
+   */
+  #bundles(first: number, last: number, size: number): BundleSource {
+    const count = last - first + 1;
+    const worker = this.#deps.bundleWorker ?? count >= WORKER_MIN_BUNDLES;
+    const local = (from: number, to: number) => new BundleStream((n, w) => this.client.entryBundleSplit(n, w), from, to, size, FETCH_AHEAD);
+    if (!worker) return local(first, last);
+    const lead = Math.min(this.#deps.bundleWorker === true ? 0 : WORKER_LEAD, count);
+    if (lead === count) return local(first, last);
+    const rest = new WorkerBundleStream({ url: this.client.url, fetch: this.client.options, first: first + lead, last, size, ahead: FETCH_AHEAD });
+    return lead === 0 ? rest : new ChainedSource(local(first, first + lead - 1), lead, rest);
   }
 
-  /** One atomic, synced write of a chunk's records, its alerts and the head. */
-  async #commit(head: HeadRecord, alerts: Alert[], changes: { files: [string, FilenameRecord][]; projects: [string, ProjectRecord][] }): Promise<void> {
+  /**
+   * Audits leaves [from, to) from `stream`, a bundle at a time: each leaf's hash appended to `compact` (a whole
+   * bundle as its subtree), each leaf decoded strictly and checked in index order, the records it changes put
+   * into `batch` (unwritten). Returns the findings.
+   */
+  async #auditChunk(
+    stream: BundleSource,
+    from: number,
+    to: number,
+    c: { compact: CompactRange; checker: ContentChecker; lookup: CheckLookup; batch: StoreBatch },
+  ): Promise<Alert[]> {
+    const { compact, checker } = c;
+    const alerts: Alert[] = [];
+    let index = from;
+    for (let n = Math.floor(from / TILE_WIDTH); n * TILE_WIDTH < to; n++) {
+      const { bytes, at, count, leafHashes, root } = await stream.take();
+      const lo = Math.max(from - n * TILE_WIDTH, 0);
+      const hi = Math.min(to - n * TILE_WIDTH, count);
+      if (lo === 0 && hi === TILE_WIDTH && root !== undefined) compact.appendSubtree(TILE_HEIGHT, root);
+      else for (let i = lo; i < hi; i++) compact.append(leafHashes.slice(32 * i, 32 * i + 32));
+      const decoded: DecodedLeaf[] = new Array<DecodedLeaf>(Math.max(hi - lo, 0));
+      for (let i = lo; i < hi; i++) decoded[i - lo] = decodeStrictAt(bytes, at[i] + 2, at[i + 1]);
+      // Checked a bundle at a time, so a bundle's decoded leaves are garbage before the next one arrives.
+      await checker.prefetch(decoded, c.lookup);
+      for (const d of decoded) checker.checkInto(index++, d, alerts);
+      this.#putDirty(c.batch, checker);
+    }
+    if (index !== to) throw new StamplogError('MALFORMED', `${this.log.origin}: entry bundles hold ${index - from} of ${to - from} leaves`);
+    return alerts;
+  }
+
+  /** The filename filter for this log on this store, (re)built from the stored records if it is missing or too small for `size`. */
+  async #filenameFilter(size: number): Promise<NameFilter> {
+    const store = this.#deps.store;
+    let byLog = filters.get(store);
+    if (byLog === undefined) filters.set(store, (byLog = new Map()));
+    const have = byLog.get(this.log.origin);
+    if (have !== undefined && have.capacity >= size) return have;
+    const f = new NameFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
+    const prefix = `${this.#key('f')}/`;
+    for await (const k of store.keys(prefix)) f.add(nameKey(decodeURIComponent(k.slice(prefix.length))));
+    byLog.set(this.log.origin, f);
+    return f;
+  }
+
+  /** One atomic, synced write of alerts and the head (findings that come with no chunk of records). */
+  async #commit(head: HeadRecord, alerts: Alert[]): Promise<void> {
     const b = this.#deps.store.batch();
-    for (const [name, r] of changes.files) b.put(this.#key('f', name), `${r.index} ${r.sha256}`);
-    for (const [name, r] of changes.projects) b.put(this.#key('p', name), JSON.stringify(r));
-    for (const a of alerts) b.putRecord(this.#key('alert', String(head.alerts++).padStart(12, '0')), a);
-    b.putRecord(this.#key('head'), head);
+    this.#putHead(b, head, alerts);
     await b.write();
   }
 
-  #lookup(): CheckLookup {
+  /** Adds the filename and project records `checker` changed since its last take to `b`. */
+  #putDirty(b: StoreBatch, checker: ContentChecker): void {
+    // key('log', origin, 'f', name), with the constant part built once rather than once per record.
+    const f = `${this.#key('f')}/`;
+    const p = `${this.#key('p')}/`;
+    checker.drainDirty(
+      (name, stored) => b.put(f + encodeURIComponent(name), stored),
+      (name, r) => b.put(p + encodeURIComponent(name), JSON.stringify(r)),
+    );
+  }
+
+  /** Adds `alerts` (numbered on from head.alerts) and then the head record to `b`. */
+  #putHead(b: StoreBatch, head: HeadRecord, alerts: Alert[]): void {
+    for (const a of alerts) b.putRecord(this.#key('alert', String(head.alerts++).padStart(12, '0')), a);
+    b.putRecord(this.#key('head'), head);
+  }
+
+  /** Record reads from the store; each waits for `before()` (a write in flight) first, if it reads anything. */
+  #lookup(before: () => Promise<void> | undefined = () => undefined): CheckLookup {
     const store = this.#deps.store;
+    const read = async (names: readonly string[], kind: string): Promise<(string | undefined)[]> => {
+      if (names.length === 0) return [];
+      await before();
+      const prefix = `${this.#key(kind)}/`;
+      return store.getMany(names.map((n) => prefix + encodeURIComponent(n)));
+    };
     return {
       filenames: async (names) =>
-        (await store.getMany(names.map((n) => this.#key('f', n)))).map((v) => {
-          if (v === undefined) return undefined;
-          const m = /^(0|[1-9][0-9]*) ([0-9a-f]{64})$/.exec(v);
-          if (m === null) corrupt('filename record');
-          return { index: Number(m[1]), sha256: m[2] };
-        }),
+        (await read(names, 'f')).map((v) => (v === undefined ? undefined : (decodeFilenameRecord(v) ?? corrupt('filename record')))),
       projects: async (names) =>
-        (await store.getMany(names.map((n) => this.#key('p', n)))).map((v) => {
+        (await read(names, 'p')).map((v) => {
           if (v === undefined) return undefined;
           try {
             const r = JSON.parse(v) as ProjectRecord;

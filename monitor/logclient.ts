@@ -5,14 +5,18 @@
  * tile against a verified tree head before returning a hash), entry bundles by recomputing leaf hashes.
  *
  * A partial tile or bundle that the log has replaced by a wider one may be gone (tlog-tiles lets logs delete
- * them): on a 404 for a partial, the full tile is fetched and its prefix used.
+ * them): on a 404 for a partial, the full tile is fetched and its prefix used. Requests go over pooled
+ * keep-alive connections (httpget.ts), with fetch.ts's bounds.
  */
 import { StamplogError, isStamplogError } from '../src/errors.ts';
-import { TILE_WIDTH, decodeEntryBundle, entryBundlePath, tileHashReaderAsync, tilePath } from '../src/merkle/index.ts';
+import { TILE_WIDTH, entryBundlePath, tileHashReaderAsync, tilePath } from '../src/merkle/index.ts';
 import type { AsyncHashReader, Tile, TreeHead } from '../src/merkle/index.ts';
 import { MAX_NOTE_BYTES } from '../src/note/index.ts';
-import { getBytes, joinUrl } from './fetch.ts';
+import { splitEntryBundle } from './bundles.ts';
+import type { SplitBundle } from './bundles.ts';
+import { joinUrl } from './fetch.ts';
 import type { FetchOptions } from './fetch.ts';
+import { getBuffer } from './httpget.ts';
 
 /** Most tiles one reader keeps (8 KiB each at most). */
 const READER_CACHE_TILES = 2048;
@@ -27,34 +31,47 @@ export class LogClient {
     this.#opts = opts;
   }
 
+  /** The request bounds this client uses (for another client of the same log, e.g. in a worker thread). */
+  get options(): FetchOptions {
+    return { ...this.#opts };
+  }
+
   /** The signed checkpoint note the log serves now (unverified). */
   async checkpoint(): Promise<string> {
-    const bytes = await getBytes(joinUrl(this.url, 'checkpoint'), { ...this.#opts, maxBytes: MAX_NOTE_BYTES });
+    const bytes = await getBuffer(joinUrl(this.url, 'checkpoint'), { ...this.#opts, maxBytes: MAX_NOTE_BYTES });
     return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   }
 
   /** The contents of hash tile `tile` (exactly width·32 bytes), unauthenticated. */
   async tile(tile: Tile): Promise<Uint8Array> {
     const want = tile.width * 32;
-    const got = await this.#withFullFallback(tile, (t) => getBytes(joinUrl(this.url, tilePath(t)), { ...this.#opts, maxBytes: TILE_WIDTH * 32 }));
+    const got = await this.#withFullFallback(tile, (t) => getBuffer(joinUrl(this.url, tilePath(t)), { ...this.#opts, maxBytes: TILE_WIDTH * 32 }));
     if (got.length < want) throw new StamplogError('MALFORMED', `${tilePath(tile)}: ${got.length} bytes, expected ${want}`);
-    return got.subarray(0, want);
+    // A copy, as a plain Uint8Array: src/merkle copies hashes out with slice(), which on a Buffer would be a
+    // view; and a cached tile must not keep a larger network buffer alive.
+    return new Uint8Array(got.subarray(0, want));
   }
 
   /** The `width` leaves of entry bundle `index`, unauthenticated (the caller hashes them). */
   async entryBundle(index: number, width: number): Promise<Uint8Array[]> {
+    const b = await this.entryBundleSplit(index, width);
+    return Array.from({ length: b.count }, (_, i) => new Uint8Array(b.bytes.subarray(b.at[i] + 2, b.at[i + 1])));
+  }
+
+  /** The same leaves, as positions in the fetched bytes (bundles.ts): no copy per leaf. */
+  async entryBundleSplit(index: number, width: number): Promise<SplitBundle> {
     const tile: Tile = { level: 0, index, width };
     let exact = true;
     const bytes = await this.#withFullFallback(tile, (t) => {
       exact = t.width === width;
-      return getBytes(joinUrl(this.url, entryBundlePath(t)), this.#opts);
+      return getBuffer(joinUrl(this.url, entryBundlePath(t)), this.#opts);
     });
-    const leaves = decodeEntryBundle(bytes, exact ? width : undefined);
-    if (leaves.length < width) throw new StamplogError('MALFORMED', `entry bundle ${index}: ${leaves.length} leaves, expected ${width}`);
-    return leaves.slice(0, width);
+    const b = splitEntryBundle(bytes, exact ? width : undefined);
+    if (b.count < width) throw new StamplogError('MALFORMED', `entry bundle ${index}: ${b.count} leaves, expected ${width}`);
+    return { bytes: b.bytes, at: b.at, count: width };
   }
 
-  async #withFullFallback(tile: Tile, get: (t: Tile) => Promise<Uint8Array>): Promise<Uint8Array> {
+  async #withFullFallback<T extends Uint8Array>(tile: Tile, get: (t: Tile) => Promise<T>): Promise<T> {
     try {
       return await get(tile);
     } catch (e) {

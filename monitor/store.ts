@@ -43,6 +43,8 @@ export interface StoreBatch {
   del(k: string): StoreBatch;
   /** Writes everything at once and fsyncs. */
   write(): Promise<void>;
+  /** Drops everything (nothing is written); the batch cannot be used afterwards. */
+  discard(): Promise<void>;
 }
 
 export class MonitorStore {
@@ -128,30 +130,53 @@ export class MonitorStore {
     }
   }
 
+  /** Every key that starts with `prefix`, in key order (no values read). */
+  async *keys(prefix: string): AsyncGenerator<string> {
+    try {
+      for await (const k of this.#db.keys({ gte: prefix, lt: `${prefix}\uffff` })) yield k;
+    } catch (e) {
+      throw corruption(this.location, `iterating ${prefix} failed`, e);
+    }
+  }
+
+  /**
+   * A batch whose operations go straight into a LevelDB chained batch (copied to native memory as they come,
+   * so a chunk's many records are not held as JS objects until the write).
+   */
   batch(): StoreBatch {
-    const ops: { type: 'put' | 'del'; key: string; value?: string }[] = [];
+    let chain: ReturnType<Level<string, string>['batch']> | undefined;
+    let done = false;
+    const ops = () => {
+      if (done) throw new StamplogError('INTERNAL', 'store batch used after write or discard');
+      return (chain ??= this.#db.batch());
+    };
     const b: StoreBatch = {
       putRecord: (k, value) => {
         const json = JSON.stringify(value);
-        ops.push({ type: 'put', key: k, value: `${sha256Hex(json)}\n${json}` });
+        ops().put(k, `${sha256Hex(json)}\n${json}`);
         return b;
       },
       put: (k, value) => {
-        ops.push({ type: 'put', key: k, value });
+        ops().put(k, value);
         return b;
       },
       del: (k) => {
-        ops.push({ type: 'del', key: k });
+        ops().del(k);
         return b;
       },
       write: async () => {
-        if (ops.length === 0) return;
-        const chain = this.#db.batch();
-        for (const op of ops) {
-          if (op.type === 'put') chain.put(op.key, op.value as string);
-          else chain.del(op.key);
+        if (done) throw new StamplogError('INTERNAL', 'store batch written twice or after discard');
+        done = true;
+        if (chain === undefined || chain.length === 0) {
+          await chain?.close();
+          return;
         }
         await chain.write({ sync: true });
+      },
+      discard: async () => {
+        if (done) return;
+        done = true;
+        await chain?.close();
       },
     };
     return b;

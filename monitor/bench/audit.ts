@@ -1,7 +1,8 @@
 /**
  * Audit throughput: a fresh monitor audits an N-entry log (default 1,000,000) from tiles, served by a static
  * tile server in a child process (tileserver.ts). Prints entries/s for the whole pass (fetch entry bundles,
- * decode every leaf strictly, hash, content checks, authenticate each chunk, one synced LevelDB commit a chunk).
+ * decode every leaf strictly, hash, content checks, authenticate each chunk, one synced LevelDB commit a chunk),
+ * and the monitor process's resident memory at the end and at its peak (the tile server's is not counted).
  *   node --import tsx monitor/bench/audit.ts [entries]
  */
 import { spawn } from 'node:child_process';
@@ -38,7 +39,9 @@ try {
   const t1 = performance.now();
   const r = await f.pass();
   const secs = (performance.now() - t1) / 1000;
-  console.log(`audited ${r.audited} entries in ${secs.toFixed(2)} s: ${Math.round(r.audited / secs)} entries/s (${alerts} alerts; rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
+  const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const peak = Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
+  console.log(`audited ${r.audited} entries in ${secs.toFixed(2)} s: ${Math.round(r.audited / secs)} entries/s (${alerts} alerts; rss ${rss} MiB, peak ${peak} MiB)`);
   await store.close();
 } finally {
   child.kill();

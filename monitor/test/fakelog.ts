@@ -2,6 +2,10 @@
  * A static C2SP tlog-tiles log in memory, served over node:http on loopback: /checkpoint, /tile/<L>/<N>[.p/W]
  * and /tile/entries/<N>[.p/W], from a MemoryTree. For tests that need a log to misbehave (tamper) and for the
  * audit benchmark (a fast tile server, as a CDN would be).
+ *
+ * With `staticBundles`, each full entry bundle is encoded once, when it fills up, and served as stored bytes,
+ * as a CDN serves a file that a log wrote once (a full bundle never changes); partial bundles and tampered ones
+ * are still encoded on request.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -19,9 +23,11 @@ export interface FakeLog {
   close(): Promise<void>;
 }
 
-export async function startFakeLog(origin: string, signerKey: string): Promise<FakeLog> {
+export async function startFakeLog(origin: string, signerKey: string, opts: { staticBundles?: boolean } = {}): Promise<FakeLog> {
   const tree = new MemoryTree();
   const leaves: Uint8Array[] = [];
+  /** Encoded full bundles, by index (staticBundles only). */
+  const full: Uint8Array[] = [];
   const signer = ed25519NoteSigner(signerKey);
   let note = signCheckpoint({ origin, size: 0, rootHash: tree.root() }, [signer]);
   const log: FakeLog = {
@@ -32,6 +38,7 @@ export async function startFakeLog(origin: string, signerKey: string): Promise<F
       for (const l of more) {
         leaves.push(l);
         tree.append(l);
+        if (opts.staticBundles === true && leaves.length % TILE_WIDTH === 0) full.push(encodeEntryBundle(leaves.slice(-TILE_WIDTH)));
       }
       note = signCheckpoint({ origin, size: tree.size, rootHash: tree.root() }, [signer]);
     },
@@ -53,6 +60,11 @@ export async function startFakeLog(origin: string, signerKey: string): Promise<F
       }
       if (kind === 'hashes') {
         res.end(tileData(tile, tree));
+        return;
+      }
+      const stored = full[tile.index];
+      if (stored !== undefined && tile.width === TILE_WIDTH && log.tamper === undefined) {
+        res.end(stored);
         return;
       }
       let bundle = leaves.slice(tile.index * TILE_WIDTH, tile.index * TILE_WIDTH + tile.width);
