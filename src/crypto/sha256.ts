@@ -11,9 +11,13 @@ function pickSha256(): HashFn {
   const c = nodeCrypto;
   if (c !== undefined && typeof c.hash === 'function') {
     const hash = c.hash;
+    // A 'binary' (latin1) string answer copied into a fresh array costs ~0.36 µs here; asking crypto.hash for
+    // a Buffer costs ~1.0 µs (measured on 110-byte inputs). Each char code is one byte of the digest.
     return (data) => {
-      const b = hash('sha256', data, 'buffer') as unknown as Buffer;
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      const s = hash('sha256', data, 'binary');
+      const out = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+      return out;
     };
   }
   if (c !== undefined) {

@@ -187,7 +187,8 @@ export function tileForStoredHash(storedIndex: number): Tile {
 
 /** Returns the Merkle root of the 2^k hashes in data[start, end) (a perfect subtree above them). */
 function subtreeRoot(data: Uint8Array, start: number, end: number): Hash {
-  const tmp = data.slice(start, end);
+  // A copy, whatever `data` is: on a Node Buffer `slice` is a view, and hashing in place would overwrite it.
+  const tmp = new Uint8Array(data.subarray(start, end));
   // Pairwise, in place: level by level up to the single root (RFC 6962 §2.1 for a power of two).
   for (let count = (end - start) / HASH_SIZE; count > 1; count /= 2) {
     for (let i = 0; i < count / 2; i++) {

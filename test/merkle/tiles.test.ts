@@ -219,6 +219,15 @@ describe('tile contents', () => {
     assert.equal(hex(t2), hex(tree.rootAt(65_536)));
   });
 
+  it('never writes into the tile data it is given, even a Node Buffer (whose slice is a view)', () => {
+    const t1 = tileData({ level: 1, index: 0, width: 256 }, tree);
+    const asBuffer = Buffer.from(t1);
+    const before = hex(asBuffer);
+    const root = hex(fullTileRoot(asBuffer));
+    assert.equal(hex(asBuffer), before);
+    assert.equal(hex(fullTileRoot(asBuffer)), root);
+  });
+
   it('tileData, tileDataAsync and tileDataFromHashes agree, and partial tiles are prefixes of full ones', async () => {
     const tile = { level: 0, index: 273, width: 112 };
     const sync = tileData(tile, tree);
