@@ -84,6 +84,7 @@ const statuses = new Map<number, number>();
 let next = 0;
 let errors = 0;
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 const deadline = start + cfg.seconds * 1000;
 
 async function client(): Promise<void> {
@@ -127,6 +128,11 @@ console.log(
     p99: q(0.99),
     errors,
     statuses: Object.fromEntries(statuses),
+    // The load generator's own CPU during the run, in cores: near 1 means the client, not the server, limits.
+    clientCores: (() => {
+      const u = process.cpuUsage(cpuStart);
+      return (u.user + u.system) / 1e6 / seconds;
+    })(),
   }),
 );
 agent.destroy();

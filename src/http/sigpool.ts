@@ -54,6 +54,8 @@ parentPort.on('message', ({ id, buffer, count }) => {
 });
 `;
 
+const JOBS_PER_MESSAGE = 8;
+
 interface Pending {
   job: SignatureJob;
   resolve: (ok: boolean) => void;
@@ -99,9 +101,14 @@ export class SignatureWorkers {
 
   #flush(): void {
     this.#scheduled = false;
-    const batch = this.#queue;
+    const queued = this.#queue;
     this.#queue = [];
-    if (batch.length === 0) return;
+    // Small messages: a job's answer waits for every job of its message, so a message of 64 jobs would hold
+    // the first submitter back for ~5 ms of OpenSSL; 8 jobs (~0.6 ms) keep latency low at the same CPU cost.
+    for (let at = 0; at < queued.length; at += JOBS_PER_MESSAGE) this.#send(queued.slice(at, at + JOBS_PER_MESSAGE));
+  }
+
+  #send(batch: Pending[]): void {
     if (this.#failure !== undefined) {
       for (const p of batch) p.reject(this.#failure);
       return;
