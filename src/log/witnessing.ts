@@ -69,6 +69,8 @@ export const DEFAULT_WITNESS_TIMEOUT_MS = 5_000;
 /** Largest witness answer read; a few cosignature lines are ~150 bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 const WARN_EVERY_MS = 60_000;
+/** Most appends waiting for a witnessed checkpoint at once. */
+const MAX_WAITERS = 65_536;
 
 /** Checks that every witness of `policy` has a URL the log can reach; throws MALFORMED naming the line otherwise. */
 export function checkWitnessPolicy(policy: Policy, logVerifierKey: string): void {
@@ -174,6 +176,8 @@ export class Witnessing {
     const have = this.#latest;
     if (have !== undefined && have.size >= size) return Promise.resolve(have);
     if (this.#stopped) return Promise.reject(notWitnessed(size, 'the log is shutting down'));
+    // Bounded like the sequencer's queue: during a long witness outage, answer at once rather than hold more.
+    if (this.#waiters.length >= MAX_WAITERS) return Promise.reject(notWitnessed(size, `${MAX_WAITERS} appends are already waiting for the quorum`));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         size,
