@@ -5,8 +5,8 @@
  * cached) run here through `ed25519Precheck`, and only step 7, the cofactorless equation, runs in OpenSSL on a
  * worker — exactly what `ed25519Verify` does on one thread, so both give the same answer on every input.
  *
- * Jobs are batched: every verification asked for during one turn of the event loop goes to a worker in one
- * message (a packed buffer, transferred, not copied), and workers are used round robin. The worker is a
+ * Jobs are batched: the verifications asked for during one turn of the event loop go to the workers in
+ * messages of at most JOBS_PER_MESSAGE jobs (packed buffers, transferred, not copied), round robin. The worker is a
  * small CommonJS script evaluated from a string: it needs nothing but node:crypto, so it runs the same under
  * tsx, the bin launcher or plain node.
  */
