@@ -9,8 +9,8 @@
  * resistance), so a leaf can never be passed off as a node.
  *
  * Speed: a leaf hash is one `sha256` call (src/crypto, OpenSSL on Node) over a reused buffer for leaves
- * up to 64 KiB (every C2SP entry fits); a node hash runs the fixed-shape SHA-256 of nodehash.ts, twice
- * as fast as a node:crypto call for these 65 bytes, and `nodeHashInto` writes it without allocating.
+ * up to 64 KiB (every C2SP entry fits); a node hash is nodehash.ts's `nodeHashInto`, which writes it without
+ * allocating.
  * Module-level scratch buffers are safe because everything here is synchronous. Limits: none beyond
  * the platform's (leaves above 64 KiB are hashed from a fresh buffer).
  */

@@ -186,15 +186,22 @@ export function tileForStoredHash(storedIndex: number): Tile {
 }
 
 /** Returns the Merkle root of the 2^k hashes in data[start, end) (a perfect subtree above them). */
+/**
+ * Folds the `count` (a power of two, the caller's guarantee) consecutive hashes h[0..32·count) into the root of
+ * their perfect subtree, pairwise level by level (RFC 6962 §2.1), in place: the root ends up in h[0..32) and the
+ * rest of those bytes are overwritten.
+ */
+export function foldPerfectInPlace(h: Uint8Array, count: number): void {
+  for (let n = count; n > 1; n /= 2) {
+    // Node i of the next level goes where no unread hash of this level still is.
+    for (let i = 0; i < n / 2; i++) nodeHashInto(h, 2 * i * HASH_SIZE, h, (2 * i + 1) * HASH_SIZE, h, i * HASH_SIZE);
+  }
+}
+
 function subtreeRoot(data: Uint8Array, start: number, end: number): Hash {
   // A copy, whatever `data` is: on a Node Buffer `slice` is a view, and hashing in place would overwrite it.
   const tmp = new Uint8Array(data.subarray(start, end));
-  // Pairwise, in place: level by level up to the single root (RFC 6962 §2.1 for a power of two).
-  for (let count = (end - start) / HASH_SIZE; count > 1; count /= 2) {
-    for (let i = 0; i < count / 2; i++) {
-      nodeHashInto(tmp, 2 * i * HASH_SIZE, tmp, (2 * i + 1) * HASH_SIZE, tmp, i * HASH_SIZE);
-    }
-  }
+  foldPerfectInPlace(tmp, (end - start) / HASH_SIZE);
   return tmp.slice(0, HASH_SIZE);
 }
 
