@@ -7,6 +7,7 @@
  * url, status) for any other status, a timeout or a network error.
  */
 import { StamplogError } from '../src/errors.ts';
+import { readBodyCapped } from '../src/fetchbody.ts';
 
 /** Default deadline of one request (ms). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -21,36 +22,6 @@ export interface FetchOptions {
 
 function failure(url: string, message: string, cause?: unknown, status?: number): StamplogError {
   return new StamplogError('INTERNAL', `${url}: ${message}`, { cause, details: { url, ...(status === undefined ? {} : { status }) } });
-}
-
-async function readCapped(res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw new StamplogError('TOO_LARGE', `${url}: body of ${declared} bytes exceeds ${maxBytes}`);
-  }
-  if (res.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new StamplogError('TOO_LARGE', `${url}: body exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** The response to one request: status, headers and the (capped) body. */
@@ -76,7 +47,7 @@ export async function request(url: string, init: { method?: string; body?: strin
     throw failure(url, `request failed: ${e instanceof Error ? e.message : String(e)}`, e);
   }
   try {
-    return { status: res.status, headers: res.headers, body: await readCapped(res, url, opts.maxBytes ?? DEFAULT_MAX_BYTES) };
+    return { status: res.status, headers: res.headers, body: await readBodyCapped(res, url, opts.maxBytes ?? DEFAULT_MAX_BYTES) };
   } catch (e) {
     if (e instanceof StamplogError) throw e;
     throw failure(url, `reading the body failed: ${e instanceof Error ? e.message : String(e)}`, e);

@@ -14,6 +14,7 @@
  */
 import { StamplogError } from '../errors.ts';
 import { toBase64 } from '../bytes.ts';
+import { readBodyCapped } from '../fetchbody.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { cosignatureVerifier } from '../note/cosignature.ts';
 import { bytesEqual } from '../note/encoding.ts';
@@ -86,16 +87,11 @@ export function checkWitnessPolicy(policy: Policy, logVerifierKey: string): void
   if (policy.witnesses.length === 0) throw new StamplogError('MALFORMED', 'witness policy: no witness lines');
 }
 
-/** Reads a fetch response body, refusing more than MAX_ANSWER_BYTES. */
-async function readCapped(res: Response): Promise<string> {
-  const buf = new Uint8Array(await res.arrayBuffer());
-  if (buf.length > MAX_ANSWER_BYTES) throw new Error(`answer of ${buf.length} bytes is too large`);
-  return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-}
-
 export const fetchPoster: WitnessPoster = async (url, body, signal) => {
-  const res = await fetch(`${url.replace(/\/+$/, '')}/add-checkpoint`, { method: 'POST', body, signal, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await readCapped(res) };
+  const target = `${url.replace(/\/+$/, '')}/add-checkpoint`;
+  const res = await fetch(target, { method: 'POST', body, signal, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  const answer = new TextDecoder('utf-8', { fatal: true }).decode(await readBodyCapped(res, target, MAX_ANSWER_BYTES));
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: answer };
 };
 
 interface WitnessState {
