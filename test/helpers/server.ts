@@ -14,6 +14,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -189,6 +191,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 }
 
 // ──────────────────────────── HTTP helpers ────────────────────────────
+
+/** Starts `server` on a free loopback port; resolves with its base URL (`http://127.0.0.1:PORT`). */
+export async function listenLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 /** What the helpers need of a server: its base URL and (for appends) a token. */
 export interface ServerRef {

@@ -1,15 +1,10 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { createApp } from '../../src/http/app.ts';
 import { fastReads } from '../../src/http/fast.ts';
+import { listenLoopback } from '../helpers/server.ts';
 import { artifact, openMemoryLog } from '../log/fixtures.ts';
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 describe('fastReads (inclusion proofs without express)', async () => {
   const { log } = await openMemoryLog();
@@ -22,8 +17,8 @@ describe('fastReads (inclusion proofs without express)', async () => {
     if (fast(req, res)) fastHits++;
     else app(req, res);
   });
-  const plainUrl = await listen(plain);
-  const bothUrl = await listen(both);
+  const plainUrl = await listenLoopback(plain);
+  const bothUrl = await listenLoopback(both);
   after(() => {
     plain.close();
     both.close();

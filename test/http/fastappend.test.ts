@@ -3,19 +3,13 @@
 // get the same sequence of requests, and every answer must match in status, Content-Type and body bytes.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { LIMITS, admitSubmission, createApp } from '../../src/http/app.ts';
 import { bearerAuthenticator, parseToken } from '../../src/http/auth.ts';
 import { fastAppend } from '../../src/http/fastappend.ts';
 import { Metrics } from '../../src/http/metrics.ts';
-import { makeSubmission } from '../helpers/server.ts';
+import { listenLoopback, makeSubmission } from '../helpers/server.ts';
 import { openMemoryLog } from '../log/fixtures.ts';
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 const SECRET = 'fast-append-secret-0123456789';
 const tokens = [parseToken(`alice:${SECRET}`)];
@@ -32,8 +26,8 @@ describe('fastAppend (single appends without express)', async () => {
     if (fast(req, res)) fastHits++;
     else app(req, res);
   });
-  const plainUrl = await listen(plain);
-  const bothUrl = await listen(both);
+  const plainUrl = await listenLoopback(plain);
+  const bothUrl = await listenLoopback(both);
   after(() => {
     plain.close();
     both.close();
