@@ -7,6 +7,7 @@
  *   npm run bench -- server          all server figures
  *   BENCH_ROUNDS=3 BENCH_SECONDS=5   rounds per interleaved pair and seconds per run (defaults 3 and 5)
  *   BENCH_PROOF_LEAVES=1000000       log size for the inclusion-proof read figure (0 skips it)
+ *   BENCH_ONLY=single,signed,batch,proofs   only these sections (all by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROOF_LEAVES = Number(process.env.BENCH_PROOF_LEAVES ?? 1_000_000);
+const ONLY = process.env.BENCH_ONLY ?? '';
 const TOKEN = 'bench:0123456789abcdef0123456789';
 const SECRET = TOKEN.slice(TOKEN.indexOf(':') + 1);
 
@@ -165,10 +167,12 @@ async function proofReads(): Promise<void> {
 }
 
 export async function runServerBenchmarks(): Promise<void> {
-  await appendComparison(false);
-  await appendComparison(true);
-  await batchAppends();
-  if (PROOF_LEAVES > 0) await proofReads();
+  const only = ONLY === '' ? undefined : new Set(ONLY.split(','));
+  const run = (name: string) => only === undefined || only.has(name);
+  if (run('single')) await appendComparison(false);
+  if (run('signed')) await appendComparison(true);
+  if (run('batch')) await batchAppends();
+  if (PROOF_LEAVES > 0 && run('proofs')) await proofReads();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runServerBenchmarks();

@@ -10,9 +10,8 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { StamplogError } from '../errors.ts';
-import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature, entryToJSON, toBase64, toHex } from '../leaf/index.ts';
+import { entryToJSON, toBase64, toHex } from '../leaf/index.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
-import type { Submission } from '../leaf/types.ts';
 import { parseTilePath, TILE_WIDTH } from '../merkle/tiles.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import type { SearchField } from '../store/types.ts';
@@ -21,11 +20,13 @@ import type { SubmitterToken } from './auth.ts';
 import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';
 import { toProblem } from './problem.ts';
 import { Metrics } from './metrics.ts';
+import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, submissionAdmitter } from './appends.ts';
+import type { AppendAnswer } from './appends.ts';
 
 export const LIMITS = Object.freeze({
   entryBodyBytes: 64 * 1024,
   batchBodyBytes: 8 * 1024 * 1024,
-  batchMax: 1000,
+  batchMax: BATCH_MAX,
   searchPageMax: 100,
   queryTextMax: 1024,
 });
@@ -41,27 +42,6 @@ export interface AppDeps {
   verifySignature?: AsyncSignatureVerifier;
 }
 
-/** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
-export function admitSubmission(json: unknown): Submission {
-  const sub = parseSubmission(json);
-  verifySubmissionSignature(sub);
-  return sub;
-}
-
-/**
- * {@link admitSubmission} with the Ed25519 equation run by `verify` (worker threads, sigpool.ts) instead of
- * on this thread; the same answer and the same errors.
- */
-export function submissionAdmitter(verify: AsyncSignatureVerifier | undefined): (json: unknown) => Submission | Promise<Submission> {
-  if (verify === undefined) return admitSubmission;
-  return async (json) => {
-    const sub = parseSubmission(json);
-    const job = publisherSignatureJob(sub);
-    if (job !== undefined && !(await verify(job))) throw badPublisherSignature();
-    return sub;
-  };
-}
-
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
 /** Wraps a handler so that anything it throws becomes a problem response. */
@@ -73,6 +53,10 @@ function handle(h: Handler) {
       next(e);
     }
   };
+}
+
+function sendAnswer(res: Response, answer: AppendAnswer): void {
+  res.status(answer.status).set('content-type', APPEND_CONTENT_TYPE).send(answer.body);
 }
 
 function sendProblem(res: Response, error: unknown): void {
@@ -175,8 +159,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
-  const { verifySignature } = deps;
-  const admit = submissionAdmitter(verifySignature);
+  const admit = submissionAdmitter(deps.verifySignature);
+  const admitBatch = batchAdmitter(deps.verifySignature);
 
   app.post(
     '/api/v1/entries',
@@ -184,10 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
-      const sub = await admit(req.body);
-      const [receipt] = await log.append([sub]);
-      metrics.appended(receipt.duplicate ? 0 : 1, receipt.duplicate ? 1 : 0);
-      res.status(receipt.duplicate ? 200 : 201).json(receipt);
+      sendAnswer(res, await appendOne(log, metrics, await admit(req.body)));
     }),
   );
 
@@ -197,47 +178,7 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: LIMITS.batchBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
-      const body = req.body as unknown;
-      if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'entries')) {
-        throw new StamplogError('MALFORMED', 'expected {"entries": [ …submissions… ]}');
-      }
-      const entries = (body as { entries?: unknown }).entries;
-      if (!Array.isArray(entries) || entries.length === 0) throw new StamplogError('MALFORMED', 'entries: expected a non-empty array');
-      if (entries.length > LIMITS.batchMax) throw new StamplogError('TOO_LARGE', `entries: at most ${LIMITS.batchMax} submissions per batch`);
-      // All or nothing: every position is checked, and one bad submission refuses the whole batch.
-      const problems: { index: number; code: string; detail: string; problems?: unknown }[] = [];
-      const report = (index: number, e: unknown) => {
-        const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
-        problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
-      };
-      // Parse everything here (cheap, synchronous); only the Ed25519 equations of signed entries go to the
-      // workers, all at once.
-      const admitted: Submission[] = [];
-      const jobs: Promise<void>[] = [];
-      entries.forEach((json, index) => {
-        try {
-          const sub = parseSubmission(json);
-          admitted.push(sub);
-          const job = publisherSignatureJob(sub);
-          if (job === undefined) return;
-          if (verifySignature === undefined) verifySubmissionSignature(sub);
-          else jobs.push(verifySignature(job).then((ok) => (ok ? undefined : report(index, badPublisherSignature()))));
-        } catch (e) {
-          report(index, e);
-        }
-      });
-      await Promise.all(jobs);
-      problems.sort((a, b) => a.index - b.index);
-      if (problems.length > 0) {
-        const code = problems.every((p) => p.code === 'INVALID_SIGNATURE') ? 'INVALID_SIGNATURE' : 'MALFORMED';
-        throw new StamplogError(code, `${problems.length} of ${entries.length} submissions are invalid; nothing was logged`, {
-          details: { problems },
-        });
-      }
-      const receipts = await log.append(admitted);
-      const dup = receipts.filter((r) => r.duplicate).length;
-      metrics.appended(receipts.length - dup, dup);
-      res.status(200).json({ receipts });
+      sendAnswer(res, await appendBatch(log, metrics, await admitBatch(req.body)));
     }),
   );
 

@@ -1,10 +1,11 @@
 /**
- * The server's request handler: the node:http fast paths for the two hottest requests (inclusion proofs,
- * single appends) in front of the express app, which answers everything else and defines every error the
+ * The server's request handler: the node:http fast paths for the hottest requests (inclusion proofs,
+ * appends) in front of the express app, which answers everything else and defines every error the
  * fast paths do not take. One Metrics instance is shared by all three.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIMITS, createApp, submissionAdmitter } from './app.ts';
+import { LIMITS, createApp } from './app.ts';
+import { batchAdmitter, submissionAdmitter } from './appends.ts';
 import type { AppDeps } from './app.ts';
 import { bearerAuthenticator } from './auth.ts';
 import { fastAppend } from './fastappend.ts';
@@ -19,8 +20,10 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
     log: deps.log,
     authenticate: bearerAuthenticator(deps.tokens),
     admit: submissionAdmitter(deps.verifySignature),
+    admitBatch: batchAdmitter(deps.verifySignature),
     metrics,
     bodyLimit: LIMITS.entryBodyBytes,
+    batchBodyLimit: LIMITS.batchBodyBytes,
   });
   return (req, res) => {
     if (!reads(req, res) && !appends(req, res)) app(req, res);

@@ -11,6 +11,7 @@ export {
   decodeLeaf,
   dedupKey,
   encodeLeaf,
+  entryJSONText,
   entryToJSON,
   makeEntry,
   parseSubmission,

@@ -13,17 +13,20 @@ import { StamplogError, isStamplogError } from '../errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
+import type { RenderedProofCache } from '../merkle/prove.ts';
 import { tileData, tilesForSize, TILE_WIDTH } from '../merkle/tiles.ts';
 import { encodeEntryBundle } from '../merkle/bundle.ts';
 import type { Tile } from '../merkle/tiles.ts';
-import { decodeLeaf, entryToJSON } from '../leaf/index.ts';
+import { decodeLeaf, entryJSONText, entryToJSON } from '../leaf/index.ts';
 import type { Entry, EntryJSON, Submission } from '../leaf/types.ts';
 import { toHex } from '../leaf/codec.ts';
 import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/keys.ts';
 import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/cosignature.ts';
 import { openCheckpoint, signCheckpoint } from '../note/checkpoint.ts';
-import { formatTlogProof } from '../note/tlogproof.ts';
+import { TlogProofJSONWriter, formatTlogProof } from '../note/tlogproof.ts';
 import type { LogStore, SearchField } from '../store/types.ts';
+import { DedupFilter } from './dedupfilter.ts';
+import { LeafHashIndex } from './leafindex.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
@@ -68,6 +71,10 @@ const STARTUP_CHUNK = 4096;
 export class TransparencyLog {
   private witnessing: Witnessing | undefined;
   private witnessWaitMs = 0;
+  /** Receipt proof lines of the latest tree size, rendered once for every receipt against that size. */
+  private readonly proofLines: RenderedProofCache<string> = { size: -1, entries: new Map() };
+  private readonly proofWriter = new TlogProofJSONWriter();
+  private readonly leafIndex: LeafHashIndex;
 
   private constructor(
     readonly origin: string,
@@ -76,7 +83,9 @@ export class TransparencyLog {
     private readonly store: LogStore,
     private readonly tree: MemoryTree,
     private readonly sequencer: Sequencer,
-  ) {}
+  ) {
+    this.leafIndex = new LeafHashIndex(tree);
+  }
 
   /**
    * Opens the log over an already opened `store`: re-verifies everything stored, signs a checkpoint if none
@@ -137,10 +146,12 @@ export class TransparencyLog {
     }
 
     const opts = { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer };
-    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, async (index) => {
+    const dedupFilter = await DedupFilter.load(store);
+    const readLeaf = async (index: number) => {
       const [leaf] = await store.readLeaves(index, 1);
       return { leaf, entry: decodeLeaf(leaf) };
-    });
+    };
+    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, readLeaf, dedupFilter);
     const log = new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
     if (config.witnessing !== undefined) {
       checkWitnessPolicy(config.witnessing.policy, logVerifierKey);
@@ -203,6 +214,33 @@ export class TransparencyLog {
    * once they are durably logged and covered by a signed checkpoint.
    */
   async append(subs: Submission[]): Promise<Receipt[]> {
+    const { items, size, note } = await this.sequence(subs);
+    return items.map((item) => this.receipt(item, size, note));
+  }
+
+  /**
+   * Like `append`, answering each receipt as its JSON text: `JSON.parse(text)` equals the Receipt `append`
+   * would give, and the text is ASCII only (src/json.ts). What the HTTP layer sends; it costs a fraction of
+   * building and serialising the receipt objects (consecutive leaves share most of their proof lines).
+   */
+  async appendJSON(subs: Submission[]): Promise<{ receipts: string[]; duplicates: number }> {
+    const { items, size, note } = await this.sequence(subs);
+    const receipts = new Array<string>(items.length);
+    let duplicates = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item.duplicate) duplicates++;
+      const lines = this.tree.proveInclusionRendered(this.proofLines, item.index, size, this.proofWriter.line);
+      const proof = this.proofWriter.write(item.leaf, item.index, lines, note);
+      receipts[i] =
+        `{"index":${item.index},"leafHash":"${toHex(item.leafHash)}","entry":${entryJSONText(item.entry)},` +
+        `"proof":"${proof}","duplicate":${item.duplicate}}`;
+    }
+    return { receipts, duplicates };
+  }
+
+  /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */
+  private async sequence(subs: Submission[]): Promise<{ items: Sequenced[]; size: number; note: string }> {
     const result = await this.sequencer.submit(subs);
     let { size, note } = result.checkpoint;
     if (this.witnessing?.requiresQuorum === true) {
@@ -211,7 +249,7 @@ export class TransparencyLog {
       for (const item of result.items) need = Math.max(need, item.index + 1);
       ({ size, note } = await this.witnessing.waitFor(need, this.witnessWaitMs));
     }
-    return result.items.map((item) => this.receipt(item, size, note));
+    return { items: result.items, size, note };
   }
 
   private receipt(item: Sequenced, size: number, note: string): Receipt {
@@ -240,7 +278,7 @@ export class TransparencyLog {
 
   /** The index of the first leaf with hash `leafHash` within the published tree, or NOT_FOUND. */
   async indexOfLeafHash(leafHash: Hash): Promise<number> {
-    const [index] = await this.search('leafHash', toHex(leafHash), -1, 1);
+    const index = this.leafIndex.find(leafHash, this.readableSize);
     if (index === undefined) throw new StamplogError('NOT_FOUND', 'no leaf with that hash in the published tree');
     return index;
   }

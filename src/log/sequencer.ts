@@ -4,8 +4,8 @@
  *
  *   1. Submissions wait in a bounded queue; a batch closes after `batchMs` or at `batchMax` entries (when the
  *      previous batch is still committing, the next one simply takes everything that queued meanwhile).
- *   2. The batch is deduplicated (against the store and within itself), given consecutive indexes and one
- *      log time (never earlier than a time already issued).
+ *   2. The batch is deduplicated (against the store, asked only about keys its DedupFilter may hold, and within
+ *      itself), given consecutive indexes and one log time (never earlier than a time already issued).
  *   3. Leaves, changed hash tiles, dedup and search rows and the new size go to the store in ONE atomic,
  *      synced commit. Nothing is acknowledged before it resolves.
  *   4. The new root is recomputed from what the store now holds and compared with the in-memory tree; a
@@ -30,6 +30,7 @@ import type { Entry, Submission } from '../leaf/types.ts';
 import type { LogStore, SearchRow } from '../store/types.ts';
 import { encodeLeaf, makeEntry, dedupKey } from '../leaf/index.ts';
 import { toHex } from '../leaf/codec.ts';
+import type { DedupFilter } from './dedupfilter.ts';
 import type { WorkingTree } from './tree.ts';
 import { changedTiles, verifyPersistedBatch } from './tree.ts';
 
@@ -131,6 +132,8 @@ export class Sequencer {
     state: SequencerState,
     /** Reads back an already-logged leaf (for dedup answers). */
     private readonly readLeaf: (index: number) => Promise<{ entry: Entry; leaf: Uint8Array }>,
+    /** Every dedup key in the store (and more): keys it does not hold are new without a lookup. */
+    private readonly dedupFilter: DedupFilter,
   ) {
     this.lastTime = state.lastTime;
     this.current = state.checkpoint;
@@ -265,7 +268,7 @@ export class Sequencer {
       for (const key of w.keys) {
         const pending = this.inFlight.get(key);
         if (pending !== undefined) known.set(key, pending.index);
-        else toLookUp.push(key);
+        else if (this.dedupFilter.mayHave(key)) toLookUp.push(key); // certainly new otherwise
       }
     }
     const uniqueKeys = [...new Set(toLookUp)];
@@ -294,7 +297,8 @@ export class Sequencer {
         leaves.push(leaf);
         fresh.set(key, { index, entry, leaf, leafHash: hash, duplicate: false });
         dedup.push({ key, index });
-        search.push(...searchRows(entry, index, hash));
+        this.dedupFilter.add(key);
+        search.push(...searchRows(entry, index));
       });
     }
     const toSize = fromSize + leaves.length;
@@ -378,11 +382,13 @@ export class Sequencer {
   }
 }
 
-/** The search rows for an entry (DESIGN §4 search by sha256, filename, project and project+version). */
-export function searchRows(entry: Entry, index: number, leafHashValue: Hash): SearchRow[] {
+/**
+ * The search rows for an entry (DESIGN §4 search by sha256, filename, project and project+version). Leaf hashes
+ * are found from the in-memory tree (leafindex.ts), without rows.
+ */
+export function searchRows(entry: Entry, index: number): SearchRow[] {
   const s = entry.subject;
   return [
-    { field: 'leafHash', key: toHex(leafHashValue), index },
     { field: 'sha256', key: toHex(s.sha256), index },
     { field: 'filename', key: s.filename, index },
     { field: 'project', key: s.project, index },

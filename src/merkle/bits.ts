@@ -40,7 +40,14 @@ export function bitLength(x: number): number {
 export function shr(x: number, k: number): number {
   if (k === 0) return x;
   if (x < TWO_32 && k < 32) return x >>> k;
-  return Math.floor(x / 2 ** k);
+  return Math.floor(x / POW2[k]);
+}
+
+const POW2 = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
+
+/** 2^k for an integer 0 ≤ k ≤ 63 (a table lookup: `2 ** k` with a variable k is a call to pow()). */
+export function pow2(k: number): number {
+  return POW2[k];
 }
 
 /** True when the safe integer `x` is a power of two (1, 2, 4, …). */

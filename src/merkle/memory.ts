@@ -14,10 +14,10 @@
  * has none to share it with). Returned hashes are always copies: callers cannot corrupt the tree.
  */
 import { StamplogError } from '../errors.ts';
-import { popcount, shr, trailingZeros } from './bits.ts';
+import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';
-import { proveWithFoldCache, type FoldCache } from './prove.ts';
+import { proveInclusionRendered, proveWithFoldCache, type FoldCache, type RenderedProofCache } from './prove.ts';
 import { foldRange, rangeIndexes, type HashReader } from './stored.ts';
 
 const INITIAL_LEAVES = 1024;
@@ -70,7 +70,7 @@ export class MemoryTree implements HashReader {
     buf.set(h, first * HASH_SIZE);
     for (let i = 0; i < completes; i++) {
       // Left sibling: level i, index (n >> i) − 1, whose leaves end at m + 1 = (n >> i) · 2^i.
-      const m = shr(n, i) * 2 ** i - 1;
+      const m = shr(n, i) * pow2(i) - 1;
       const left = 2 * m - popcount(m) + i;
       const right = first + i;
       nodeHashInto(buf, left * HASH_SIZE, buf, right * HASH_SIZE, buf, (right + 1) * HASH_SIZE);
@@ -118,10 +118,35 @@ export class MemoryTree implements HashReader {
     return this.#buf.slice(off, off + HASH_SIZE);
   }
 
+  /** The first 4 bytes of leaf `index`'s hash as a big-endian uint32 (index < this.size; unchecked, no copy). */
+  leafHashPrefix(index: number): number {
+    const off = (2 * index - popcount(index)) * HASH_SIZE;
+    const b = this.#buf;
+    return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+  }
+
+  /** True iff leaf `index` (< this.size) has the 32-byte hash `hash` (no copy). */
+  leafHashEquals(index: number, hash: Uint8Array): boolean {
+    const off = (2 * index - popcount(index)) * HASH_SIZE;
+    const b = this.#buf;
+    for (let i = 0; i < HASH_SIZE; i++) if (b[off + i] !== hash[i]) return false;
+    return true;
+  }
+
   /** Returns the inclusion proof of leaf `index` in the tree of `size` leaves (default: the current size). */
   proveInclusion(index: number, size: number = this.#size): Hash[] {
     this.#checkSize('size', size);
     return proveWithFoldCache(this.#viewReader, this.#folds, size, index);
+  }
+
+  /**
+   * The inclusion proof of leaf `index` in the tree of `size` leaves with each hash passed through `render`,
+   * rendering each distinct proof entry of a size once (remembered in `rendered`, which belongs to this tree
+   * and this `render`).
+   */
+  proveInclusionRendered<T>(rendered: RenderedProofCache<T>, index: number, size: number, render: (h: Hash) => T): T[] {
+    this.#checkSize('size', size);
+    return proveInclusionRendered(this.#viewReader, this.#folds, rendered, size, index, render);
   }
 
   /** Returns the consistency proof from the tree of `size1` leaves to that of `size2` (default: the current size). */

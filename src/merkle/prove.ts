@@ -14,7 +14,7 @@
  * one `readHashes` call. Limits: sizes ≤ 2^52, so proofs have at most 53 entries (verifiers accept 64).
  */
 import { malformed } from '../errors.ts';
-import { shr, trailingZeros } from './bits.ts';
+import { pow2, shr, trailingZeros } from './bits.ts';
 import { checkHashList, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import type { Hash } from './hash.ts';
 import { foldRange, rangeIndexes, storedIndexUnchecked, type AsyncHashReader, type HashReader } from './stored.ts';
@@ -47,9 +47,10 @@ function addPath(level: number, idx: number, size: number, plan: ProofPlan): voi
     if (pa === pb) {
       // Sibling a+1 holds the last leaf: its hash is MTH(D[(a+1)·2^j : size]), maybe incomplete.
       const before = plan.indexes.length;
-      rangeIndexes((a + 1) * 2 ** j, size, plan.indexes);
+      const lo = (a + 1) * pow2(j);
+      rangeIndexes(lo, size, plan.indexes);
       plan.groups.push(plan.indexes.length - before);
-      plan.los.push((a + 1) * 2 ** j);
+      plan.los.push(lo);
     } else {
       // Below the meeting point every sibling is complete, left or right.
       plan.indexes.push(storedIndexUnchecked(j, a % 2 === 0 ? a + 1 : a - 1));
@@ -135,6 +136,61 @@ export function proveWithFoldCache(reader: HashReader, cache: FoldCache, size: n
   const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
   checkReadHashes(plan.indexes.length, hashes);
   return proofFromPlan(size1 === undefined ? 'inclusion proof' : 'consistency proof', plan, hashes, cache);
+}
+
+/**
+ * Proof entries already rendered for one tree size, keyed by what they hash: a stored index (≥ 0) for a
+ * complete node, −1 − lo for the incomplete right-border subtree starting at leaf lo. Owned by one tree and one
+ * rendering; reset when the size changes.
+ */
+export interface RenderedProofCache<T> {
+  size: number;
+  readonly entries: Map<number, T>;
+}
+
+/**
+ * The inclusion proof of leaf `index` in the tree of `size` leaves, each hash passed through `render` — once
+ * per distinct proof entry of that size, which `rendered` remembers. For a server answering a batch of
+ * consecutive leaves: their proofs share all but about two entries each, so most of the work (reading, folding,
+ * rendering) is a map lookup. Same preconditions and errors as proveInclusion.
+ */
+export function proveInclusionRendered<T>(
+  reader: HashReader,
+  folds: FoldCache,
+  rendered: RenderedProofCache<T>,
+  size: number,
+  index: number,
+  render: (h: Hash) => T,
+): T[] {
+  const plan = inclusionPlan(index, size);
+  if (rendered.size !== size) {
+    rendered.entries.clear();
+    rendered.size = size;
+  }
+  const out = new Array<T>(plan.groups.length);
+  let k = 0;
+  for (let g = 0; g < plan.groups.length; g++) {
+    const count = plan.groups[g];
+    const key = count === 1 ? plan.indexes[k] : -1 - plan.los[g];
+    let value = rendered.entries.get(key);
+    if (value === undefined) {
+      const indexes = plan.indexes.slice(k, k + count);
+      const hashes = reader.readHashes(indexes);
+      checkReadHashes(count, hashes);
+      const sub: ProofPlan = { indexes, groups: [count], los: [plan.los[g]] };
+      value = render(proofFromPlan('inclusion proof', sub, hashes, folds.size === size ? folds : resetFolds(folds, size))[0]);
+      rendered.entries.set(key, value);
+    }
+    out[g] = value;
+    k += count;
+  }
+  return out;
+}
+
+function resetFolds(cache: FoldCache, size: number): FoldCache {
+  cache.folds.clear();
+  cache.size = size;
+  return cache;
 }
 
 /** Returns the stored-hash indexes inclusionProofFromHashes(index, size, …) needs; requires index < size ≤ 2^52. */

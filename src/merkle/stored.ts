@@ -15,7 +15,7 @@
  * Limits: trees of at most MAX_TREE_SIZE = 2^52 leaves (indexes stay safe integers), so levels 0..52.
  */
 import { malformed } from '../errors.ts';
-import { bitLength, popcount, shr, trailingZeros } from './bits.ts';
+import { bitLength, popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { MAX_TREE_SIZE, checkHash, checkHashList, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import { nodeHash, type Hash } from './hash.ts';
 
@@ -39,7 +39,7 @@ const MAX_LEVEL = 63;
 /** storedHashIndex without checks, for callers that validated (level, n) against a tree of ≤ 2^52 leaves. */
 export function storedIndexUnchecked(level: number, n: number): number {
   if (level === 0 && n < 2 ** 31) return 2 * n - popcount(n);
-  const m = (n + 1) * 2 ** level - 1;
+  const m = (n + 1) * pow2(level) - 1;
   return 2 * m - popcount(m) + level;
 }
 
@@ -139,7 +139,7 @@ export async function storedHashesForRecordAsync(n: number, leafHash: Hash, read
 export function rangeIndexes(lo: number, hi: number, out: number[]): number[] {
   const width = hi - lo;
   for (let k = bitLength(width) - 1; k >= 0; k--) {
-    const bit = 2 ** k;
+    const bit = pow2(k);
     if (shr(width, k) % 2 === 1) {
       out.push(storedIndexUnchecked(k, lo / bit));
       lo += bit;

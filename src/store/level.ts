@@ -212,6 +212,21 @@ export class LevelStore implements LogStore {
     });
   }
 
+  async forEachDedupKey(each: (key: string) => void): Promise<void> {
+    const prefix = dedupKey('');
+    const it = this.db.keys({ gte: prefix, lt: dedupKey('\uffff') });
+    try {
+      // nextv: one native call per thousand keys rather than one per key.
+      for (let keys = await it.nextv(1000); keys.length > 0; keys = await it.nextv(1000)) {
+        for (const k of keys) each(k.slice(prefix.length));
+      }
+    } catch (e) {
+      throw readFailure('dedup rows', e);
+    } finally {
+      await it.close();
+    }
+  }
+
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     const prefix = searchPrefix(field, key);
     const gte = after < 0 ? prefix : searchKey(field, key, after + 1);

@@ -98,6 +98,12 @@ export class MemoryStore implements LogStore {
     });
   }
 
+  async forEachDedupKey(each: (key: string) => void): Promise<void> {
+    this.ensureOpen();
+    const prefix = dedupKey('');
+    for (const k of this.rows.keys()) if (k.startsWith(prefix)) each(k.slice(prefix.length));
+  }
+
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     this.ensureOpen();
     const prefix = searchPrefix(field, key);

@@ -22,8 +22,11 @@
  * 4. Only one process may open a store for writing; a second `open` fails with a StamplogError CONFLICT.
  */
 
-/** A search dimension served by `GET /api/v1/search` (and `leafHash`, for inclusion proofs by leaf hash). */
-export type SearchField = 'sha256' | 'filename' | 'project' | 'projectVersion' | 'leafHash';
+/**
+ * A search dimension served by `GET /api/v1/search`. (Logs written before 2026-11-23 also hold `leafHash` rows;
+ * leaf hashes are now found from the in-memory tree, and those rows are never read.)
+ */
+export type SearchField = 'sha256' | 'filename' | 'project' | 'projectVersion';
 
 /** One row of a search index: the entry at `index` has `key` under `field`. */
 export interface SearchRow {
@@ -73,6 +76,8 @@ export interface LogStore {
   readTile(level: number, index: number): Promise<Uint8Array | undefined>;
   /** For each dedup key, the index that logged it, or undefined. */
   lookupDedup(keys: readonly string[]): Promise<(number | undefined)[]>;
+  /** Calls `each` with every stored dedup key (committed batches only), in no particular order. */
+  forEachDedupKey(each: (key: string) => void): Promise<void>;
   /** Up to `limit` indexes with `key` under `field`, ascending, all greater than `after` (use -1 to start). */
   search(field: SearchField, key: string, after: number, limit: number): Promise<number[]>;
   close(): Promise<void>;

@@ -93,6 +93,9 @@ export class TamperingStore implements LogStore {
   lookupDedup(keys: readonly string[]): Promise<(number | undefined)[]> {
     return this.inner.lookupDedup(keys);
   }
+  forEachDedupKey(each: (key: string) => void): Promise<void> {
+    return this.inner.forEachDedupKey(each);
+  }
   search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     return this.inner.search(field, key, after, limit);
   }

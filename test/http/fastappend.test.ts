@@ -1,10 +1,12 @@
-// The node:http fast path for POST /api/v1/entries answers exactly as the express handler does: two logs
+// The node:http fast path for POST /api/v1/entries and /api/v1/entries/batch answers exactly as the express
+// handlers do: two logs
 // with the same keys and clock, one served by express alone and one by the fast path in front of express,
 // get the same sequence of requests, and every answer must match in status, Content-Type and body bytes.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { LIMITS, admitSubmission, createApp } from '../../src/http/app.ts';
+import { LIMITS, createApp } from '../../src/http/app.ts';
+import { admitSubmission, batchAdmitter } from '../../src/http/appends.ts';
 import { bearerAuthenticator, parseToken } from '../../src/http/auth.ts';
 import { fastAppend } from '../../src/http/fastappend.ts';
 import { Metrics } from '../../src/http/metrics.ts';
@@ -14,13 +16,21 @@ import { openMemoryLog } from '../log/fixtures.ts';
 const SECRET = 'fast-append-secret-0123456789';
 const tokens = [parseToken(`alice:${SECRET}`)];
 
-describe('fastAppend (single appends without express)', async () => {
+describe('fastAppend (appends without express)', async () => {
   const plainLog = (await openMemoryLog()).log;
   const bothLog = (await openMemoryLog()).log;
   const plain = createServer(createApp({ log: plainLog, tokens }));
   const metrics = new Metrics();
   const app = createApp({ log: bothLog, tokens, metrics });
-  const fast = fastAppend({ log: bothLog, authenticate: bearerAuthenticator(tokens), admit: admitSubmission, metrics, bodyLimit: LIMITS.entryBodyBytes });
+  const fast = fastAppend({
+    log: bothLog,
+    authenticate: bearerAuthenticator(tokens),
+    admit: admitSubmission,
+    admitBatch: batchAdmitter(undefined),
+    metrics,
+    bodyLimit: LIMITS.entryBodyBytes,
+    batchBodyLimit: LIMITS.batchBodyBytes,
+  });
   let fastHits = 0;
   const both = createServer((req, res) => {
     if (fast(req, res)) fastHits++;
@@ -40,8 +50,12 @@ describe('fastAppend (single appends without express)', async () => {
   forged.subject.size += 1;
   const auth = `Bearer ${SECRET}`;
   const json = 'application/json';
-  // [name, content-type, authorization, body, taken by the fast path?]
-  const cases: [string, string | undefined, string | undefined, string | Uint8Array, boolean][] = [
+  const batchOf = (...subs: unknown[]) => JSON.stringify({ entries: subs });
+  const unicode = makeSubmission(40) as { subject: { project: string; filename: string } };
+  unicode.subject.filename = 'caf\u00e9-\u{1F600}-1.0.tar.gz';
+  const B = '/api/v1/entries/batch';
+  // [name, content-type, authorization, body, taken by the fast path?, path]
+  const cases: [string, string | undefined, string | undefined, string | Uint8Array, boolean, string?][] = [
     ['a valid submission', json, auth, valid(1), true],
     ['the same submission again (duplicate)', json, auth, valid(1), true],
     ['charset=utf-8 and a lower-case bearer scheme', 'application/json; charset=UTF-8', `bearer ${SECRET}`, valid(2), true],
@@ -63,15 +77,25 @@ describe('fastAppend (single appends without express)', async () => {
     ['no Content-Type', undefined, auth, valid(5), false],
     ['a body over the limit', json, auth, `{"x":"${'a'.repeat(LIMITS.entryBodyBytes)}"}`, false],
     ['an empty body', json, auth, '', false],
+    ['a non-ASCII filename', json, auth, JSON.stringify(unicode), true],
+    ['a batch', json, auth, batchOf(...[10, 11, 12, 13].map((i) => makeSubmission(i))), true, B],
+    ['a batch with duplicates of itself and of earlier entries', json, auth, batchOf(makeSubmission(20), makeSubmission(20), makeSubmission(1), makeSubmission(10)), true, B],
+    ['a batch with invalid positions', json, auth, batchOf(makeSubmission(21), bad, forged, 7), true, B],
+    ['a batch of only bad signatures', json, auth, batchOf(forged), true, B],
+    ['an empty batch', json, auth, batchOf(), true, B],
+    ['a batch of 1,001', json, auth, batchOf(...Array.from({ length: 1001 }, (_, i) => makeSubmission(1000 + i))), true, B],
+    ['a batch body with another member', json, auth, JSON.stringify({ entries: [makeSubmission(22)], more: 1 }), true, B],
+    ['a batch body that is an array', json, auth, JSON.stringify([makeSubmission(22)]), true, B],
+    ['a batch without a token', json, undefined, batchOf(makeSubmission(23)), false, B],
   ];
   let expectedHits = 0;
-  for (const [name, type, authorization, body, taken] of cases) {
+  for (const [name, type, authorization, body, taken, path = '/api/v1/entries'] of cases) {
     if (taken) expectedHits++;
     it(`${name}: ${taken ? 'fast path' : 'express'}, same answer`, async () => {
       const headers: Record<string, string> = {};
       if (type !== undefined) headers['content-type'] = type;
       if (authorization !== undefined) headers.authorization = authorization;
-      const send = (url: string) => fetch(`${url}/api/v1/entries`, { method: 'POST', headers, body });
+      const send = (url: string) => fetch(`${url}${path}`, { method: 'POST', headers, body });
       const a = await send(plainUrl);
       const b = await send(bothUrl);
       assert.equal(b.status, a.status);

@@ -12,6 +12,7 @@ import {
   decodeLeaf,
   dedupKey,
   encodeLeaf,
+  entryJSONText,
   entryToJSON,
   makeEntry,
   parseSubmission,
@@ -441,6 +442,31 @@ describe('entryToJSON', () => {
   });
 });
 
+
+describe('entryJSONText', () => {
+  const isASCII = (s: string) => /^[\x20-\x7e]*$/.test(s);
+
+  it('is JSON.stringify(entryToJSON(entry)) with non-ASCII escaped, and parses back to entryToJSON(entry)', () => {
+    fc.assert(
+      fc.property(entryArb, (e) => {
+        const text = entryJSONText(e);
+        const expected = JSON.stringify(entryToJSON(e));
+        assert.ok(isASCII(text), text);
+        assert.deepStrictEqual(JSON.parse(text), entryToJSON(e));
+        assert.equal(text, expected.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+        if (isASCII(expected)) assert.equal(text, expected);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+
+  it('writes every optional member in entryToJSON order', () => {
+    const e = makeEntry({ ...signed(baseSubmission), claims: { uploadedAt: Date.UTC(2024, 4, 29, 15, 37, 47), backfill: true } }, T0);
+    assert.equal(entryJSONText(e), JSON.stringify(entryToJSON(e)));
+    const withNonASCII = makeEntry({ ...baseSubmission, subject: { ...baseSubmission.subject, project: 'caf\u00e9', filename: 'caf\u00e9-\u{1F600}.tar.gz' } }, T0);
+    assert.match(entryJSONText(withNonASCII), /"project":"caf\\u00e9","version".*"filename":"caf\\u00e9-\\ud83d\\ude00\.tar\.gz"/);
+  });
+});
 
 describe('verifySubmissionSignature', () => {
   it('accepts a good signature on every kind', () => {

@@ -9,6 +9,7 @@ import { verifyConsistency } from '../../src/merkle/verify.ts';
 import { hashEqual } from '../../src/merkle/hash.ts';
 import { isStamplogError } from '../../src/errors.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
+import { asciiJSON } from '../../src/json.ts';
 import { artifact, logKeys, openMemoryLog, ORIGIN } from './fixtures.ts';
 
 const policy = parsePolicy(`log ${logKeys().logVerifierKey}\nquorum none\n`);
@@ -73,6 +74,10 @@ describe('TransparencyLog', () => {
     const [r] = await again.append([artifact(1000)]);
     assert.equal(r.index, 300);
     verifyConsistency(300, 301, again.consistencyProof(300, 301), before.root, again.checkpoint.root);
+    // The dedup filter was rebuilt from the store: every entry of the first run is still a duplicate.
+    const resubmitted = await again.append(Array.from({ length: 300 }, (_, i) => artifact(i)));
+    assert.ok(resubmitted.every((x, i) => x.duplicate && x.index === i));
+    assert.equal(again.checkpoint.size, 301);
   });
 
   it('refuses to open a store signed by another log key', async () => {
@@ -125,5 +130,34 @@ describe('TransparencyLog', () => {
       TransparencyLog.open(store, { origin: `${ORIGIN}2`, logKey: k.logKey, timestampKey: k.timestampKey }),
       (e) => isStamplogError(e, 'MALFORMED'),
     );
+  });
+});
+
+describe('TransparencyLog.appendJSON', () => {
+  it('answers the JSON text of the receipts append gives, ASCII only, for new entries, duplicates and later sizes', async () => {
+    const objects = (await openMemoryLog()).log;
+    const texts = (await openMemoryLog()).log;
+    const withName = (i: number, filename: string) => {
+      const a = artifact(i);
+      return { ...a, subject: { ...a.subject, filename } };
+    };
+    const rounds = [
+      [artifact(1)],
+      Array.from({ length: 300 }, (_, i) => artifact(100 + i)),
+      [artifact(1), artifact(2), artifact(2), artifact(150)], // a duplicate, a new one twice, an older one
+      [withName(3, 'caf\u00e9-\u{1F600}-1.0.tar.gz')],
+      Array.from({ length: 40 }, (_, i) => artifact(1000 + i)),
+    ];
+    for (const subs of rounds) {
+      const expected = await objects.append(subs);
+      const got = await texts.appendJSON(subs);
+      assert.equal(got.receipts.length, expected.length);
+      assert.equal(got.duplicates, expected.filter((r) => r.duplicate).length);
+      got.receipts.forEach((text, i) => {
+        assert.match(text, /^[\x20-\x7e]*$/);
+        assert.deepEqual(JSON.parse(text), expected[i]);
+        assert.equal(text, asciiJSON(JSON.stringify(expected[i])));
+      });
+    }
   });
 });

@@ -155,3 +155,27 @@ describe('MemoryTree', () => {
     for (const m of [1, 256, 65_536, 69_999]) verifyConsistency(m, 70_000, t.proveConsistency(m), t.rootAt(m), root);
   });
 });
+
+describe('MemoryTree.proveInclusionRendered', () => {
+  it('renders exactly proveInclusion, once per distinct proof entry of a size', () => {
+    const tree = new MemoryTree();
+    for (let i = 0; i < 300; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
+    const cache = { size: -1, entries: new Map<number, string>() };
+    let renders = 0;
+    const render = (h: Uint8Array) => {
+      renders++;
+      return Buffer.from(h).toString('hex');
+    };
+    // Sizes out of order and revisited, so that the cache is reset and refilled.
+    for (const size of [1, 2, 3, 7, 8, 255, 256, 257, 300, 100, 300]) {
+      const before = renders;
+      const distinct = new Set<string>();
+      for (let index = 0; index < size; index++) {
+        const expected = tree.proveInclusion(index, size).map((h) => Buffer.from(h).toString('hex'));
+        assert.deepEqual(tree.proveInclusionRendered(cache, index, size, render), expected, `index ${index} size ${size}`);
+        for (const [k, h] of expected.entries()) distinct.add(`${k}:${h}`);
+      }
+      assert.ok(renders - before <= distinct.size, `size ${size}: ${renders - before} renders for ${distinct.size} distinct entries`);
+    }
+  });
+});

@@ -53,6 +53,9 @@ export function runStoreConformance(name: string, make: () => Promise<StoreFixtu
       assert.equal(tile?.[0], 8);
       assert.equal(await s.readTile(1, 0), undefined);
       assert.deepEqual(await s.lookupDedup(['k0', 'k7', 'nope']), [0, 7, undefined]);
+      const dedupKeys: string[] = [];
+      await s.forEachDedupKey((k) => dedupKeys.push(k));
+      assert.deepEqual(dedupKeys.sort(), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
       assert.deepEqual(await s.search('filename', 'f1', -1, 10), [1, 4, 7]);
       assert.deepEqual(await s.search('filename', 'f1', 1, 10), [4, 7]);
       assert.deepEqual(await s.search('filename', 'f1', -1, 2), [1, 4]);

@@ -1,0 +1,105 @@
+/**
+ * What the two HTTP paths for appends (the express app and the node:http fast path, fastappend.ts) share, so
+ * that they cannot answer differently: admission (parse, check, verify publisher signatures, all before
+ * sequencing) and the answer (status and JSON text).
+ */
+import { StamplogError } from '../errors.ts';
+import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature } from '../leaf/index.ts';
+import type { Submission } from '../leaf/types.ts';
+import type { TransparencyLog } from '../log/log.ts';
+import type { Metrics } from './metrics.ts';
+import type { AsyncSignatureVerifier } from './sigpool.ts';
+
+/** The most submissions in one batch request. */
+export const BATCH_MAX = 1000;
+
+/** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
+export function admitSubmission(json: unknown): Submission {
+  const sub = parseSubmission(json);
+  verifySubmissionSignature(sub);
+  return sub;
+}
+
+/**
+ * {@link admitSubmission} with the Ed25519 equation run by `verify` (worker threads, sigpool.ts) instead of
+ * on this thread; the same answer and the same errors.
+ */
+export function submissionAdmitter(verify: AsyncSignatureVerifier | undefined): (json: unknown) => Submission | Promise<Submission> {
+  if (verify === undefined) return admitSubmission;
+  return async (json) => {
+    const sub = parseSubmission(json);
+    const job = publisherSignatureJob(sub);
+    if (job !== undefined && !(await verify(job))) throw badPublisherSignature();
+    return sub;
+  };
+}
+
+/**
+ * Admission of a batch body `{"entries": [ …submissions… ]}` (1 to BATCH_MAX), all or nothing: every position
+ * is checked, and one bad submission refuses the whole batch with a problem listing each invalid position
+ * (INVALID_SIGNATURE when only signatures failed, MALFORMED otherwise). Signature equations run on `verify`
+ * (all of the batch's at once) or, without it, on this thread.
+ */
+export function batchAdmitter(verify: AsyncSignatureVerifier | undefined): (body: unknown) => Promise<Submission[]> {
+  return async (body) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'entries')) {
+      throw new StamplogError('MALFORMED', 'expected {"entries": [ …submissions… ]}');
+    }
+    const entries = (body as { entries?: unknown }).entries;
+    if (!Array.isArray(entries) || entries.length === 0) throw new StamplogError('MALFORMED', 'entries: expected a non-empty array');
+    if (entries.length > BATCH_MAX) throw new StamplogError('TOO_LARGE', `entries: at most ${BATCH_MAX} submissions per batch`);
+    const problems: { index: number; code: string; detail: string; problems?: unknown }[] = [];
+    const report = (index: number, e: unknown) => {
+      const err = e instanceof StamplogError ? e : new StamplogError('MALFORMED', 'invalid submission');
+      problems.push({ index, code: err.code, detail: err.message, problems: err.details?.problems });
+    };
+    // Parse everything here (cheap, synchronous); only the Ed25519 equations of signed entries go to the
+    // workers, all at once.
+    const admitted: Submission[] = [];
+    const jobs: Promise<void>[] = [];
+    entries.forEach((json, index) => {
+      try {
+        const sub = parseSubmission(json);
+        admitted.push(sub);
+        const job = publisherSignatureJob(sub);
+        if (job === undefined) return;
+        if (verify === undefined) verifySubmissionSignature(sub);
+        else jobs.push(verify(job).then((ok) => (ok ? undefined : report(index, badPublisherSignature()))));
+      } catch (e) {
+        report(index, e);
+      }
+    });
+    await Promise.all(jobs);
+    problems.sort((a, b) => a.index - b.index);
+    if (problems.length > 0) {
+      const code = problems.every((p) => p.code === 'INVALID_SIGNATURE') ? 'INVALID_SIGNATURE' : 'MALFORMED';
+      throw new StamplogError(code, `${problems.length} of ${entries.length} submissions are invalid; nothing was logged`, {
+        details: { problems },
+      });
+    }
+    return admitted;
+  };
+}
+
+/** An append's answer: its status and its JSON body (ASCII text, Content-Type application/json). */
+export interface AppendAnswer {
+  status: number;
+  body: string;
+}
+
+/** The Content-Type of every append answer. */
+export const APPEND_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Appends one admitted submission: 201 with its receipt, or 200 with the original's for a duplicate. */
+export async function appendOne(log: TransparencyLog, metrics: Metrics, sub: Submission): Promise<AppendAnswer> {
+  const { receipts, duplicates } = await log.appendJSON([sub]);
+  metrics.appended(1 - duplicates, duplicates);
+  return { status: duplicates > 0 ? 200 : 201, body: receipts[0] };
+}
+
+/** Appends an admitted batch: 200 with `{"receipts": [ … ]}` in order. */
+export async function appendBatch(log: TransparencyLog, metrics: Metrics, subs: Submission[]): Promise<AppendAnswer> {
+  const { receipts, duplicates } = await log.appendJSON(subs);
+  metrics.appended(receipts.length - duplicates, duplicates);
+  return { status: 200, body: `{"receipts":[${receipts.join(',')}]}` };
+}
