@@ -23,6 +23,8 @@ import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+/** How many bytes of leaves one native iterator call may bring back. */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * The newest signed checkpoint lives in its own file next to LevelDB's, not in LevelDB: a LevelDB write would
@@ -172,19 +174,27 @@ export class LevelStore implements LogStore {
 
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {
     if (count === 0) return [];
-    const keys = new Array<string>(count);
-    for (let i = 0; i < count; i++) keys[i] = leafKey(start + i);
-    let values: (Uint8Array | undefined)[];
+    const out: Uint8Array[] = [];
+    // One range scan: the leaves of a range are adjacent keys, so an iterator seeks once and walks, where
+    // getMany searched the memtable and every level for each key (measured ~3× slower for 4,000 leaves). Big
+    // chunks (highWaterMarkBytes) bring a whole batch back in one native call.
+    const it = this.db.iterator({ gte: leafKey(start), lte: leafKey(start + count - 1), highWaterMarkBytes: READ_CHUNK_BYTES });
     try {
-      // One native call for the whole range: an iterator would come back to this thread once per chunk, and
-      // each of those steps waits behind whatever else this thread is doing.
-      values = await this.db.getMany(keys);
+      scan: while (out.length < count) {
+        const rows = await it.nextv(count - out.length);
+        if (rows.length === 0) break;
+        for (const [key, value] of rows) {
+          if (key !== leafKey(start + out.length)) break scan; // a gap: that leaf is missing
+          out.push(value);
+        }
+      }
     } catch (e) {
       throw readFailure(`leaves ${start}…${start + count - 1}`, e);
+    } finally {
+      await it.close();
     }
-    const missing = values.findIndex((v) => v === undefined);
-    if (missing >= 0) throw new StamplogError('NOT_FOUND', `leaves ${start}..${start + count - 1} are not all stored (leaf ${start + missing} is missing)`);
-    return values as Uint8Array[];
+    if (out.length < count) throw new StamplogError('NOT_FOUND', `leaves ${start}..${start + count - 1} are not all stored (leaf ${start + out.length} is missing)`);
+    return out;
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array | undefined> {
