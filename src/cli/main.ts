@@ -32,6 +32,7 @@ program
   .option('--batch-max <n>', 'most entries per batch', integer(1, 100_000), 4096)
   .option('--max-queue <n>', 'most submissions waiting before 503', integer(1, 10_000_000), 65_536)
   .option('--verify-threads <n>', 'worker threads for publisher signature verification (0: on the main thread)', integer(0, 64), 1)
+  .option('--no-receipt-thread', 'write the receipts of batch appends on the main thread instead of a worker thread')
   .option('--witness-policy <file>', 'C2SP tlog-policy: witness lines with URLs to ask for cosignatures, and the quorum to publish (none: best effort)')
   .option('--witness-interval-ms <ms>', 'time between witnessing rounds', integer(10, 3_600_000), 1_000)
   .option('--witness-timeout-ms <ms>', 'time one witness request may take', integer(10, 600_000), 5_000)

@@ -26,6 +26,8 @@ export interface ServeOptions {
   batchMax: number;
   maxQueue: number;
   verifyThreads: number;
+  /** Batch receipts on a worker thread (commander: --no-receipt-thread turns it off). */
+  receiptThread: boolean;
   witnessPolicy?: string;
   witnessIntervalMs: number;
   witnessTimeoutMs: number;
@@ -67,6 +69,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       logKey: keys.logKey,
       timestampKey: keys.timestampKey,
       sequencer: { batchMs: opts.batchMs, batchMax: opts.batchMax, maxQueue: opts.maxQueue },
+      receiptThread: opts.receiptThread,
       ...(witnessing === undefined ? {} : { witnessing }),
     });
   } catch (e) {
@@ -102,6 +105,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const deadline = setTimeout(() => server.closeAllConnections(), 5_000);
     await closed;
     clearTimeout(deadline);
+    await log.close();
     await store.close();
     console.log('stamplog: stopped');
     process.exit(0);

@@ -56,7 +56,7 @@ function handle(h: Handler) {
 }
 
 function sendAnswer(res: Response, answer: AppendAnswer): void {
-  res.status(answer.status).set('content-type', APPEND_CONTENT_TYPE).send(answer.body);
+  res.status(answer.status).set('content-type', APPEND_CONTENT_TYPE).send(typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
 }
 
 function sendProblem(res: Response, error: unknown): void {

@@ -81,10 +81,10 @@ export function batchAdmitter(verify: AsyncSignatureVerifier | undefined): (body
   };
 }
 
-/** An append's answer: its status and its JSON body (ASCII text, Content-Type application/json). */
+/** An append's answer: its status and its JSON body (ASCII text or its bytes; Content-Type application/json). */
 export interface AppendAnswer {
   status: number;
-  body: string;
+  body: string | Uint8Array;
 }
 
 /** The Content-Type of every append answer. */
@@ -99,7 +99,7 @@ export async function appendOne(log: TransparencyLog, metrics: Metrics, sub: Sub
 
 /** Appends an admitted batch: 200 with `{"receipts": [ … ]}` in order. */
 export async function appendBatch(log: TransparencyLog, metrics: Metrics, subs: Submission[]): Promise<AppendAnswer> {
-  const { receipts, duplicates } = await log.appendJSON(subs);
-  metrics.appended(receipts.length - duplicates, duplicates);
-  return { status: 200, body: `{"receipts":[${receipts.join(',')}]}` };
+  const { body, count, duplicates } = await log.appendBatchBody(subs);
+  metrics.appended(count - duplicates, duplicates);
+  return { status: 200, body };
 }

@@ -73,7 +73,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
       }
       const a = await respond(json);
       // The answer is ASCII (src/json.ts): its latin1 bytes are its UTF-8 bytes, and copying them is cheaper.
-      const bytes = Buffer.from(a.body, 'latin1');
+      const bytes = typeof a.body === 'string' ? Buffer.from(a.body, 'latin1') : a.body;
       res.writeHead(a.status, { 'content-type': APPEND_CONTENT_TYPE, 'content-length': String(bytes.length) });
       res.end(bytes);
     } catch (e) {

@@ -13,7 +13,6 @@ import { StamplogError, isStamplogError } from '../errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
-import type { RenderedProofCache } from '../merkle/prove.ts';
 import { tileData, tilesForSize, TILE_WIDTH } from '../merkle/tiles.ts';
 import { encodeEntryBundle } from '../merkle/bundle.ts';
 import type { Tile } from '../merkle/tiles.ts';
@@ -23,10 +22,12 @@ import { toHex } from '../leaf/codec.ts';
 import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/keys.ts';
 import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/cosignature.ts';
 import { openCheckpoint, signCheckpoint } from '../note/checkpoint.ts';
-import { TlogProofJSONWriter, formatTlogProof } from '../note/tlogproof.ts';
+import { formatTlogProof } from '../note/tlogproof.ts';
 import type { LogStore, SearchField } from '../store/types.ts';
 import { DedupFilter } from './dedupfilter.ts';
 import { LeafHashIndex } from './leafindex.ts';
+import { ReceiptWriter, receiptsBody } from './receipts.ts';
+import { ReceiptWorker } from './receiptworker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
@@ -43,6 +44,11 @@ export interface LogConfig {
   /** Milliseconds since the epoch. */
   clock?: () => number;
   sequencer?: Partial<SequencerOptions>;
+  /**
+   * Write the receipts of large appends (batches of RECEIPT_THREAD_MIN or more) on a worker thread with a replica
+   * of the tree (receiptworker.ts), off the thread that sequences; off by default.
+   */
+  receiptThread?: boolean;
   /** Witnesses to ask for cosignatures on their own cadence (DESIGN §4 step 7); none by default. */
   witnessing?: Omit<WitnessingOptions, 'intervalMs' | 'timeoutMs'> & {
     intervalMs?: number;
@@ -51,6 +57,9 @@ export interface LogConfig {
     waitMs?: number;
   };
 }
+
+/** The fewest receipts in one answer for which a receipt thread (if any) writes them. */
+export const RECEIPT_THREAD_MIN = 64;
 
 /** How long an append waits for the witness quorum by default. */
 export const DEFAULT_WITNESS_WAIT_MS = 10_000;
@@ -71,9 +80,8 @@ const STARTUP_CHUNK = 4096;
 export class TransparencyLog {
   private witnessing: Witnessing | undefined;
   private witnessWaitMs = 0;
-  /** Receipt proof lines of the latest tree size, rendered once for every receipt against that size. */
-  private readonly proofLines: RenderedProofCache<string> = { size: -1, entries: new Map() };
-  private readonly proofWriter = new TlogProofJSONWriter();
+  private receiptWorker: ReceiptWorker | undefined;
+  private readonly receiptWriter: ReceiptWriter;
   private readonly leafIndex: LeafHashIndex;
 
   private constructor(
@@ -85,6 +93,7 @@ export class TransparencyLog {
     private readonly sequencer: Sequencer,
   ) {
     this.leafIndex = new LeafHashIndex(tree);
+    this.receiptWriter = new ReceiptWriter(tree);
   }
 
   /**
@@ -151,8 +160,11 @@ export class TransparencyLog {
       const [leaf] = await store.readLeaves(index, 1);
       return { leaf, entry: decodeLeaf(leaf) };
     };
-    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, readLeaf, dedupFilter);
+    const receiptWorker = config.receiptThread === true ? new ReceiptWorker(tree) : undefined;
+    const onAppend = receiptWorker === undefined ? undefined : (from: number, hashes: Hash[]) => receiptWorker.appended(from, hashes);
+    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, readLeaf, dedupFilter, onAppend);
     const log = new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
+    log.receiptWorker = receiptWorker;
     if (config.witnessing !== undefined) {
       checkWitnessPolicy(config.witnessing.policy, logVerifierKey);
       log.witnessWaitMs = config.witnessing.waitMs ?? DEFAULT_WITNESS_WAIT_MS;
@@ -230,26 +242,39 @@ export class TransparencyLog {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item.duplicate) duplicates++;
-      const lines = this.tree.proveInclusionRendered(this.proofLines, item.index, size, this.proofWriter.line);
-      const proof = this.proofWriter.write(item.leaf, item.index, lines, note);
-      receipts[i] =
-        `{"index":${item.index},"leafHash":"${toHex(item.leafHash)}","entry":${entryJSONText(item.entry)},` +
-        `"proof":"${proof}","duplicate":${item.duplicate}}`;
+      receipts[i] = this.receiptWriter.write({ ...item, entryJSON: entryJSONText(item.entry) }, size, note);
     }
     return { receipts, duplicates };
   }
 
+  /**
+   * Like `appendJSON`, answering the whole `{"receipts": [ … ]}` body of a batch append (the same text
+   * receiptsBody would make of appendJSON's receipts): written on the receipt thread when the log has one and
+   * the batch is large, as bytes; otherwise here, as a string.
+   */
+  async appendBatchBody(subs: Submission[]): Promise<{ body: string | Uint8Array; count: number; duplicates: number }> {
+    const worker = this.receiptWorker;
+    if (worker === undefined || subs.length < RECEIPT_THREAD_MIN) {
+      const { receipts, duplicates } = await this.appendJSON(subs);
+      return { body: receiptsBody(receipts), count: receipts.length, duplicates };
+    }
+    const { items, size, root, note } = await this.sequence(subs);
+    const duplicates = items.reduce((n, item) => n + (item.duplicate ? 1 : 0), 0);
+    const packed = items.map((item) => ({ index: item.index, leaf: item.leaf, entryJSON: entryJSONText(item.entry), duplicate: item.duplicate }));
+    return { body: await worker.body(packed, size, root, note), count: items.length, duplicates };
+  }
+
   /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */
-  private async sequence(subs: Submission[]): Promise<{ items: Sequenced[]; size: number; note: string }> {
+  private async sequence(subs: Submission[]): Promise<{ items: Sequenced[]; size: number; root: Hash; note: string }> {
     const result = await this.sequencer.submit(subs);
-    let { size, note } = result.checkpoint;
+    let { size, root, note } = result.checkpoint;
     if (this.witnessing?.requiresQuorum === true) {
       // Logged and signed, but published only once the quorum cosigned a tree that holds every item.
       let need = 0;
       for (const item of result.items) need = Math.max(need, item.index + 1);
-      ({ size, note } = await this.witnessing.waitFor(need, this.witnessWaitMs));
+      ({ size, root, note } = await this.witnessing.waitFor(need, this.witnessWaitMs));
     }
-    return { items: result.items, size, note };
+    return { items: result.items, size, root, note };
   }
 
   private receipt(item: Sequenced, size: number, note: string): Receipt {
@@ -321,6 +346,11 @@ export class TransparencyLog {
     await this.sequencer.drain();
     // One last round, so that appends waiting for the quorum are answered if the witnesses are up.
     await this.witnessing?.stop({ finalRound: true });
+  }
+
+  /** Stops the receipt thread, if any (after drain: no append is answered any more). */
+  async close(): Promise<void> {
+    await this.receiptWorker?.close();
   }
 }
 

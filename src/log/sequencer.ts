@@ -134,6 +134,8 @@ export class Sequencer {
     private readonly readLeaf: (index: number) => Promise<{ entry: Entry; leaf: Uint8Array }>,
     /** Every dedup key in the store (and more): keys it does not hold are new without a lookup. */
     private readonly dedupFilter: DedupFilter,
+    /** Called with the leaf hashes of each batch right after they were appended to the tree (a replica's feed). */
+    private readonly onAppend?: (fromSize: number, leafHashes: Hash[]) => void,
   ) {
     this.lastTime = state.lastTime;
     this.current = state.checkpoint;
@@ -283,6 +285,7 @@ export class Sequencer {
     const fromSize = this.tree.size;
     const fresh = new Map<string, Sequenced>();
     const leaves: Uint8Array[] = [];
+    const hashes: Hash[] = [];
     const search: SearchRow[] = [];
     const dedup: { key: string; index: number }[] = [];
     for (const w of waiters) {
@@ -295,6 +298,7 @@ export class Sequencer {
         const hash = leafHash(leaf);
         this.tree.appendLeafHash(hash);
         leaves.push(leaf);
+        hashes.push(hash);
         fresh.set(key, { index, entry, leaf, leafHash: hash, duplicate: false });
         dedup.push({ key, index });
         this.dedupFilter.add(key);
@@ -302,6 +306,7 @@ export class Sequencer {
       });
     }
     const toSize = fromSize + leaves.length;
+    if (leaves.length > 0) this.onAppend?.(fromSize, hashes);
     for (const [key, f] of fresh) this.inFlight.set(key, f);
     this.lastTime = time;
 

@@ -155,6 +155,27 @@ export class MemoryTree implements HashReader {
     return proveWithFoldCache(this.#viewReader, this.#folds, size2, 0, size1);
   }
 
+  /** A copy of the tree's state: its size and every stored hash (32 bytes each, dense stored-hash order). */
+  snapshot(): { size: number; stored: Uint8Array } {
+    return { size: this.#size, stored: this.#buf.slice(0, this.#stored * HASH_SIZE) };
+  }
+
+  /**
+   * The tree whose snapshot() gave (`size`, `stored`), without re-hashing: the caller vouches for the hashes (a
+   * replica of a tree it trusts; compare roots to check).
+   */
+  static fromSnapshot(size: number, stored: Uint8Array): MemoryTree {
+    checkTreeSize('size', size);
+    const count = 2 * size - popcount(size);
+    if (!(stored instanceof Uint8Array) || stored.length !== count * HASH_SIZE) throw new StamplogError('MALFORMED', 'snapshot does not hold the stored hashes of its size');
+    const tree = new MemoryTree(size);
+    tree.#reserve(count + 1);
+    tree.#buf.set(stored);
+    tree.#stored = count;
+    tree.#size = size;
+    return tree;
+  }
+
   /** Returns copies of the stored hashes at `indexes`; throws NOT_FOUND for an index not stored yet. */
   readHashes(indexes: readonly number[]): Hash[] {
     if (!Array.isArray(indexes)) throw new StamplogError('MALFORMED', 'indexes must be an array');

@@ -1,0 +1,43 @@
+/**
+ * Receipts (DESIGN §3) as JSON text: `{"index", "leafHash", "entry", "proof", "duplicate"}` with the C2SP
+ * tlog-proof of the leaf against a checkpoint, written straight to text (no receipt objects, no
+ * JSON.stringify), ASCII only (src/json.ts). One writer per tree: it remembers the proof lines of the latest tree
+ * size, so that a batch of consecutive leaves renders each distinct proof hash once. Used on the log's thread
+ * (log.ts) and on the receipt thread (receiptthread.ts), so both write the same bytes.
+ */
+import { toHex } from '../bytes.ts';
+import type { Hash } from '../merkle/hash.ts';
+import type { MemoryTree } from '../merkle/memory.ts';
+import type { RenderedProofCache } from '../merkle/prove.ts';
+import { TlogProofJSONWriter } from '../note/tlogproof.ts';
+
+/** What a receipt is about: a logged leaf, its entry as JSON text (entryJSONText), whether it was already logged. */
+export interface ReceiptItem {
+  index: number;
+  leaf: Uint8Array;
+  leafHash: Hash;
+  entryJSON: string;
+  duplicate: boolean;
+}
+
+export class ReceiptWriter {
+  readonly #proofLines: RenderedProofCache<string> = { size: -1, entries: new Map() };
+  readonly #proof = new TlogProofJSONWriter();
+
+  constructor(private readonly tree: MemoryTree) {}
+
+  /** The receipt of `item` with its inclusion proof in the tree of `size` leaves, signed as `note`. */
+  write(item: ReceiptItem, size: number, note: string): string {
+    const lines = this.tree.proveInclusionRendered(this.#proofLines, item.index, size, this.#proof.line);
+    const proof = this.#proof.write(item.leaf, item.index, lines, note);
+    return (
+      `{"index":${item.index},"leafHash":"${toHex(item.leafHash)}","entry":${item.entryJSON},` +
+      `"proof":"${proof}","duplicate":${item.duplicate}}`
+    );
+  }
+}
+
+/** The answer body of a batch append: `{"receipts": [ … ]}` around the receipts' texts. */
+export function receiptsBody(receipts: readonly string[]): string {
+  return `{"receipts":[${receipts.join(',')}]}`;
+}

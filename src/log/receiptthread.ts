@@ -1,0 +1,59 @@
+/**
+ * The receipt thread's body (see receiptworker.ts): a replica of the log's tree, grown by the leaf hashes the
+ * sequencer appends, and a ReceiptWriter over it. Each request names the checkpoint (size, root, note) and the
+ * items; the answer is the whole `{"receipts": [ … ]}` body as bytes, or an error.
+ *
+ * It trusts nothing it can check: the replica's root at the checkpoint's size must equal the signed root, and
+ * each item's leaf bytes must hash to the replica's leaf hash at its index, before a receipt is written.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { hashEqual, leafHash } from '../merkle/hash.ts';
+import { MemoryTree } from '../merkle/memory.ts';
+import { ReceiptWriter, receiptsBody } from './receipts.ts';
+import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './receiptworker.ts';
+import { unpackItems } from './receiptworker.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('receiptthread.ts runs only as a worker');
+const data = workerData as ReceiptThreadData;
+const tree = MemoryTree.fromSnapshot(data.size, new Uint8Array(data.stored));
+const writer = new ReceiptWriter(tree);
+/** Set when the replica can no longer be trusted: every later request fails with it. */
+let broken: string | undefined;
+
+function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptThread {
+  if (broken !== undefined) throw new Error(broken);
+  if (m.size > tree.size) throw new Error(`checkpoint size ${m.size} is beyond the replica (${tree.size})`);
+  if (!hashEqual(tree.rootAt(m.size), new Uint8Array(m.root))) throw new Error(`the replica's root at size ${m.size} differs from the checkpoint's`);
+  const texts: string[] = [];
+  for (const item of unpackItems(new Uint8Array(m.items))) {
+    const hash = leafHash(item.leaf);
+    if (item.index >= m.size || !tree.leafHashEquals(item.index, hash)) throw new Error(`leaf ${item.index} is not the replica's leaf ${item.index}`);
+    texts.push(writer.write({ ...item, leafHash: hash }, m.size, m.note));
+  }
+  const body = receiptsBody(texts);
+  // The body is ASCII (src/json.ts): its latin1 bytes are its UTF-8 bytes. Its own buffer, so it can be transferred.
+  const bytes = new Uint8Array(body.length);
+  Buffer.from(bytes.buffer).write(body, 'latin1');
+  return { id: m.id, body: bytes.buffer };
+}
+
+port.on('message', (m: ToReceiptThread) => {
+  if (m.kind === 'leaves') {
+    if (m.from !== tree.size) {
+      broken ??= `leaves from ${m.from} sent to a replica of size ${tree.size}`;
+      return;
+    }
+    const hashes = new Uint8Array(m.hashes);
+    for (let at = 0; at < hashes.length; at += 32) tree.appendLeafHash(hashes.subarray(at, at + 32));
+    return;
+  }
+  let reply: FromReceiptThread;
+  try {
+    reply = answer(m);
+  } catch (e) {
+    reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  if ('body' in reply) port.postMessage(reply, [reply.body]);
+  else port.postMessage(reply);
+});

@@ -1,0 +1,131 @@
+/**
+ * Receipts for large appends written on a worker thread. A batch of 1,000 receipts is ~1.9 MB of JSON; writing it
+ * (proofs, entry JSON, escaping, joining, encoding) costs the log's thread about as much as sequencing the
+ * entries, and that thread is the one every request and every batch waits for. The worker keeps a replica of
+ * the tree (a snapshot at start-up, then every leaf hash the sequencer appends, in order) and answers with the
+ * finished body bytes, which are transferred, not copied. It checks the replica against every checkpoint and
+ * every leaf before writing (receiptthread.ts), and the bytes are exactly what ReceiptWriter writes on the log's
+ * thread (test/log/receiptworker.test.ts).
+ */
+import { Worker } from 'node:worker_threads';
+import { StamplogError } from '../errors.ts';
+import type { Hash } from '../merkle/hash.ts';
+import type { MemoryTree } from '../merkle/memory.ts';
+
+/** The worker's start-up data: a snapshot of the tree (MemoryTree.snapshot). */
+export interface ReceiptThreadData {
+  size: number;
+  stored: ArrayBuffer;
+}
+
+export type ToReceiptThread =
+  | { kind: 'leaves'; from: number; hashes: ArrayBuffer }
+  | { kind: 'receipts'; id: number; size: number; root: ArrayBuffer; note: string; items: ArrayBuffer };
+
+export type FromReceiptThread = { id: number; body: ArrayBuffer } | { id: number; error: string };
+
+/** One receipt to write: the leaf at `index`, its entry's JSON text (ASCII) and whether it was already logged. */
+export interface PackedItem {
+  index: number;
+  leaf: Uint8Array;
+  entryJSON: string;
+  duplicate: boolean;
+}
+
+// Packed items, back to back, little-endian: f64 index | u8 duplicate | u32 leaf length | u32 entry JSON length |
+// leaf bytes | entry JSON (ASCII, one byte a character).
+const ITEM_HEADER = 17;
+
+export function packItems(items: readonly PackedItem[]): Uint8Array<ArrayBuffer> {
+  let bytes = 0;
+  for (const it of items) bytes += ITEM_HEADER + it.leaf.length + it.entryJSON.length;
+  const out = new Uint8Array(bytes);
+  const buf = Buffer.from(out.buffer);
+  let at = 0;
+  for (const it of items) {
+    buf.writeDoubleLE(it.index, at);
+    out[at + 8] = it.duplicate ? 1 : 0;
+    buf.writeUInt32LE(it.leaf.length, at + 9);
+    buf.writeUInt32LE(it.entryJSON.length, at + 13);
+    out.set(it.leaf, at + ITEM_HEADER);
+    at += ITEM_HEADER + it.leaf.length;
+    at += buf.write(it.entryJSON, at, 'latin1');
+  }
+  return out;
+}
+
+export function* unpackItems(packed: Uint8Array): Generator<PackedItem> {
+  const buf = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  for (let at = 0; at < packed.length; ) {
+    const index = buf.readDoubleLE(at);
+    const duplicate = packed[at + 8] === 1;
+    const leafLength = buf.readUInt32LE(at + 9);
+    const jsonLength = buf.readUInt32LE(at + 13);
+    at += ITEM_HEADER;
+    const leaf = packed.subarray(at, at + leafLength);
+    at += leafLength;
+    yield { index, duplicate, leaf, entryJSON: buf.toString('latin1', at, at + jsonLength) };
+    at += jsonLength;
+  }
+}
+
+export class ReceiptWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (body: Buffer) => void; reject: (e: Error) => void }>();
+  #nextId = 0;
+  #failure: StamplogError | undefined;
+
+  /** Starts the worker with a replica of `tree` as it is now; later leaves must come through `appended`. */
+  constructor(tree: MemoryTree) {
+    const { size, stored } = tree.snapshot();
+    const data: ReceiptThreadData = { size, stored: stored.buffer as ArrayBuffer };
+    // No execArgv: the entry point registers tsx itself (see receiptthread.mjs).
+    this.#worker = new Worker(new URL('./receiptthread.mjs', import.meta.url), { workerData: data, transferList: [data.stored], execArgv: [] });
+    this.#worker.unref();
+    this.#worker.on('message', (m: FromReceiptThread) => this.#settle(m));
+    this.#worker.on('error', (e) => this.#fail(new StamplogError('INTERNAL', `receipt worker failed: ${e.message}`, { cause: e })));
+    this.#worker.on('exit', (code) => this.#fail(new StamplogError('INTERNAL', `receipt worker exited (${code})`)));
+  }
+
+  /** Tells the replica about leaves `from`, `from + 1`, … (their leaf hashes, in order, right after the tree got them). */
+  appended(from: number, hashes: readonly Hash[]): void {
+    if (hashes.length === 0 || this.#failure !== undefined) return;
+    const packed = new Uint8Array(32 * hashes.length);
+    hashes.forEach((h, i) => packed.set(h, 32 * i));
+    const m: ToReceiptThread = { kind: 'leaves', from, hashes: packed.buffer };
+    this.#worker.postMessage(m, [packed.buffer]);
+  }
+
+  /** The `{"receipts": [ … ]}` body for `items` against the checkpoint (size, root, note). */
+  body(items: readonly PackedItem[], size: number, root: Hash, note: string): Promise<Buffer> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    const packed = packItems(items);
+    const rootCopy = new Uint8Array(root.length);
+    rootCopy.set(root);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const m: ToReceiptThread = { kind: 'receipts', id, size, root: rootCopy.buffer, note, items: packed.buffer };
+      this.#worker.postMessage(m, [packed.buffer, rootCopy.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new StamplogError('INTERNAL', 'receipt worker closed'));
+    await this.#worker.terminate();
+  }
+
+  #settle(m: FromReceiptThread): void {
+    const p = this.#pending.get(m.id);
+    if (p === undefined) return;
+    this.#pending.delete(m.id);
+    if ('body' in m) p.resolve(Buffer.from(m.body));
+    else p.reject(new StamplogError('INTERNAL', `receipt worker: ${m.error}`));
+  }
+
+  #fail(e: StamplogError): void {
+    this.#failure ??= e;
+    for (const p of this.#pending.values()) p.reject(this.#failure);
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,67 @@
+// The receipt thread writes exactly the bytes the log's thread writes, and refuses to write receipts against a
+// checkpoint or leaves its replica does not hold.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryTree } from '../../src/merkle/memory.ts';
+import { isStamplogError } from '../../src/errors.ts';
+import { RECEIPT_THREAD_MIN } from '../../src/log/log.ts';
+import { ReceiptWorker, packItems, unpackItems } from '../../src/log/receiptworker.ts';
+import { artifact, openMemoryLog } from './fixtures.ts';
+
+const text = (body: string | Uint8Array) => (typeof body === 'string' ? body : Buffer.from(body).toString('latin1'));
+
+describe('receipt thread', () => {
+  it('answers batch bodies byte for byte equal to the in-thread ones, for new entries, duplicates and non-ASCII text', async () => {
+    const plain = (await openMemoryLog()).log;
+    const threaded = (await openMemoryLog({ config: { receiptThread: true } })).log;
+    try {
+      const unicode = (i: number) => {
+        const a = artifact(i);
+        return { ...a, subject: { ...a.subject, filename: `caf\u00e9-${i}-\u{1F600}.tar.gz` } };
+      };
+      const rounds = [
+        Array.from({ length: 300 }, (_, i) => artifact(i)),
+        [...Array.from({ length: 100 }, (_, i) => artifact(1000 + i)), artifact(5), artifact(1000), ...Array.from({ length: 10 }, (_, i) => unicode(i))],
+        Array.from({ length: RECEIPT_THREAD_MIN - 1 }, (_, i) => artifact(2000 + i)), // below the threshold: in-thread
+        Array.from({ length: 1000 }, (_, i) => artifact(3000 + i)),
+      ];
+      for (const subs of rounds) {
+        const a = await plain.appendBatchBody(subs);
+        const b = await threaded.appendBatchBody(subs);
+        assert.equal(typeof b.body === 'string', subs.length < RECEIPT_THREAD_MIN);
+        assert.equal(text(b.body), text(a.body));
+        assert.equal(b.duplicates, a.duplicates);
+        assert.equal(b.count, subs.length);
+        assert.equal(JSON.parse(text(b.body)).receipts.length, subs.length);
+      }
+    } finally {
+      await threaded.close();
+    }
+  });
+
+  it('packs and unpacks items unchanged', () => {
+    const items = [
+      { index: 0, leaf: new Uint8Array([1, 2, 3]), entryJSON: '{"v":1}', duplicate: false },
+      { index: 2 ** 40 + 3, leaf: new Uint8Array(0), entryJSON: '', duplicate: true },
+    ];
+    assert.deepEqual([...unpackItems(packItems(items))], items);
+  });
+
+  it('refuses a checkpoint whose root is not the replica\'s, and leaves the replica does not hold', async () => {
+    const tree = new MemoryTree();
+    for (let i = 0; i < 10; i++) tree.append(Uint8Array.of(i));
+    const worker = new ReceiptWorker(tree);
+    try {
+      const note = 'unused';
+      const bad = (why: RegExp) => (e: unknown) => isStamplogError(e, 'INTERNAL') && why.test(e.message);
+      await assert.rejects(worker.body([{ index: 0, leaf: Uint8Array.of(0), entryJSON: '{}', duplicate: false }], 10, new Uint8Array(32), note), bad(/root at size 10 differs/));
+      await assert.rejects(worker.body([{ index: 3, leaf: Uint8Array.of(4), entryJSON: '{}', duplicate: false }], 10, tree.root(), note), bad(/leaf 3 is not the replica's leaf 3/));
+      await assert.rejects(worker.body([], 11, tree.root(), note), bad(/beyond the replica/));
+      // Leaves sent out of order break the replica for good.
+      worker.appended(12, [new Uint8Array(32)]);
+      await assert.rejects(worker.body([], 10, tree.root(), note), bad(/leaves from 12 sent to a replica of size 10/));
+    } finally {
+      await worker.close();
+    }
+  });
+});
