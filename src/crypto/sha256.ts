@@ -32,5 +32,22 @@ function pickSha256(): HashFn {
 /** SHA-256 of `data` (32 bytes). */
 export const sha256: HashFn = pickSha256();
 
+const utf8 = new TextEncoder();
+
+function hexOf(b: Uint8Array): string {
+  let h = '';
+  for (let i = 0; i < b.length; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return h;
+}
+
+/** Lowercase hex SHA-256 of the UTF-8 encoding of `text` (one OpenSSL call on Node: no byte array, no copy). */
+export const sha256HexOfText: (text: string) => string =
+  nodeCrypto !== undefined && typeof nodeCrypto.hash === 'function'
+    ? ((hash) => (text: string) => hash('sha256', text, 'hex'))(nodeCrypto.hash)
+    : (text) => hexOf(nobleSha256(utf8.encode(text)));
+
+/** sha256HexOfText as computed by @noble/hashes, whatever the platform (for cross-checking the fast path). */
+export const sha256HexOfTextPortable = (text: string): string => hexOf(nobleSha256(utf8.encode(text)));
+
 /** SHA-256 as computed by @noble/hashes, whatever the platform (for cross-checking the fast path). */
 export const sha256Portable: HashFn = (data) => nobleSha256(data);

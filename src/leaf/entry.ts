@@ -27,7 +27,7 @@
  * signer's key: a second valid signature by the same key over the same statement is no new entry.
  */
 import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.ts';
-import { sha256 } from '../crypto/sha256.ts';
+import { sha256HexOfText } from '../crypto/sha256.ts';
 import { StamplogError, isStamplogError } from '../errors.ts';
 import { jsonStringASCII } from '../json.ts';
 import { CborWriter, decodeCanonical, encodeKey } from './cbor.ts';
@@ -494,8 +494,6 @@ export function verifySubmissionSignature(sub: Submission): void {
   if (job !== undefined && !ed25519Verify(job.publicKey, job.message, job.signature)) throw badPublisherSignature();
 }
 
-const utf8 = new TextEncoder();
-
 /**
  * The deduplication identity of `e` (a Submission or an Entry) as 64 hex digits: SHA-256 of a text that
  * spells its kind, subject, claims, verdict and signer key (alg and key, not the signature bytes), so two
@@ -511,5 +509,5 @@ export function dedupKey(e: Submission): string {
     `stamplog-dedup/v1\n${e.kind}\n${s.project}\n${s.version}\n${s.filename}\n${toHex(s.sha256)}\n${s.size}\n` +
     `${c?.uploadedAt ?? '-'}\n${c?.backfill === true ? 'true' : '-'}\n${e.verdict ?? '-'}\n` +
     `${e.sig === undefined ? '-' : `${e.sig.alg}:${toBase64(e.sig.key)}`}\n`;
-  return toHex(sha256(utf8.encode(text)));
+  return sha256HexOfText(text);
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sha256, sha256Portable } from '../../src/crypto/sha256.ts';
+import { sha256, sha256HexOfText, sha256HexOfTextPortable, sha256Portable } from '../../src/crypto/sha256.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -24,5 +24,19 @@ describe('sha256', () => {
     const a = sha256(buf.subarray(10, 20));
     assert.equal(a.length, 32);
     assert.equal(hex(a), hex(sha256Portable(buf.slice(10, 20))));
+  });
+});
+
+describe('sha256HexOfText', () => {
+  it('is the hex SHA-256 of the UTF-8 bytes, on both paths, for any text (lone surrogates as U+FFFD, as TextEncoder)', () => {
+    assert.equal(sha256HexOfText('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        const expected = hex(sha256(new TextEncoder().encode(s)));
+        assert.equal(sha256HexOfText(s), expected);
+        assert.equal(sha256HexOfTextPortable(s), expected);
+      }),
+      { seed: 51, numRuns: 500 },
+    );
   });
 });
