@@ -37,7 +37,11 @@ export class ReceiptWriter {
   }
 }
 
+/** What a batch append's answer body holds around its receipts, separated by commas. */
+export const BODY_OPEN = '{"receipts":[';
+export const BODY_CLOSE = ']}';
+
 /** The answer body of a batch append: `{"receipts": [ … ]}` around the receipts' texts. */
 export function receiptsBody(receipts: readonly string[]): string {
-  return `{"receipts":[${receipts.join(',')}]}`;
+  return `${BODY_OPEN}${receipts.join(',')}${BODY_CLOSE}`;
 }

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashEqual, leafHash } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
-import { ReceiptWriter, receiptsBody } from './receipts.ts';
+import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './receipts.ts';
 import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './receiptworker.ts';
 import { unpackItems } from './receiptworker.ts';
 
@@ -25,17 +25,25 @@ function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptT
   if (broken !== undefined) throw new Error(broken);
   if (m.size > tree.size) throw new Error(`checkpoint size ${m.size} is beyond the replica (${tree.size})`);
   if (!hashEqual(tree.rootAt(m.size), new Uint8Array(m.root))) throw new Error(`the replica's root at size ${m.size} differs from the checkpoint's`);
-  const texts: string[] = [];
+  // The body is written straight into bytes as each receipt is made: ASCII text (src/json.ts), so its latin1
+  // bytes are its UTF-8 bytes; no joined string is ever built. Its own ArrayBuffer, so it can be transferred.
+  let bytes = Buffer.allocUnsafeSlow(4096 + 2048 * 64);
+  let at = bytes.write(BODY_OPEN, 0, 'latin1');
+  let first = true;
   for (const item of unpackItems(new Uint8Array(m.items))) {
     const hash = leafHash(item.leaf);
     if (item.index >= m.size || !tree.leafHashEquals(item.index, hash)) throw new Error(`leaf ${item.index} is not the replica's leaf ${item.index}`);
-    texts.push(writer.write({ ...item, leafHash: hash }, m.size, m.note));
+    const text = (first ? '' : ',') + writer.write({ ...item, leafHash: hash }, m.size, m.note);
+    first = false;
+    if (at + text.length + BODY_CLOSE.length > bytes.length) {
+      const bigger = Buffer.allocUnsafeSlow(2 * (at + text.length + BODY_CLOSE.length));
+      bytes.copy(bigger, 0, 0, at);
+      bytes = bigger;
+    }
+    at += bytes.write(text, at, 'latin1');
   }
-  const body = receiptsBody(texts);
-  // The body is ASCII (src/json.ts): its latin1 bytes are its UTF-8 bytes. Its own buffer, so it can be transferred.
-  const bytes = new Uint8Array(body.length);
-  Buffer.from(bytes.buffer).write(body, 'latin1');
-  return { id: m.id, body: bytes.buffer };
+  at += bytes.write(BODY_CLOSE, at, 'latin1');
+  return { id: m.id, body: bytes.buffer as ArrayBuffer, length: at };
 }
 
 port.on('message', (m: ToReceiptThread) => {

@@ -22,7 +22,8 @@ export type ToReceiptThread =
   | { kind: 'leaves'; from: number; hashes: ArrayBuffer }
   | { kind: 'receipts'; id: number; size: number; root: ArrayBuffer; note: string; items: ArrayBuffer };
 
-export type FromReceiptThread = { id: number; body: ArrayBuffer } | { id: number; error: string };
+/** The answer: the body's bytes (the first `length` of `body`) or why there is none. */
+export type FromReceiptThread = { id: number; body: ArrayBuffer; length: number } | { id: number; error: string };
 
 /** One receipt to write: the leaf at `index`, its entry's JSON text (ASCII) and whether it was already logged. */
 export interface PackedItem {
@@ -119,7 +120,7 @@ export class ReceiptWorker {
     const p = this.#pending.get(m.id);
     if (p === undefined) return;
     this.#pending.delete(m.id);
-    if ('body' in m) p.resolve(Buffer.from(m.body));
+    if ('body' in m) p.resolve(Buffer.from(m.body, 0, m.length));
     else p.reject(new StamplogError('INTERNAL', `receipt worker: ${m.error}`));
   }
 
