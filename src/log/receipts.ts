@@ -8,7 +8,7 @@
 import { toHex } from '../bytes.ts';
 import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
-import type { RenderedProofCache } from '../merkle/prove.ts';
+import type { ProofTextCache } from '../merkle/prove.ts';
 import { TlogProofJSONWriter } from '../note/tlogproof.ts';
 
 /** What a receipt is about: a logged leaf, its entry as JSON text (entryJSONText), whether it was already logged. */
@@ -21,15 +21,15 @@ export interface ReceiptItem {
 }
 
 export class ReceiptWriter {
-  readonly #proofLines: RenderedProofCache<string> = { size: -1, entries: new Map() };
+  readonly #proofLines: ProofTextCache = { size: -1, entries: new Map(), upper: new Map() };
   readonly #proof = new TlogProofJSONWriter();
 
   constructor(private readonly tree: MemoryTree) {}
 
   /** The receipt of `item` with its inclusion proof in the tree of `size` leaves, signed as `note`. */
   write(item: ReceiptItem, size: number, note: string): string {
-    const lines = this.tree.proveInclusionRendered(this.#proofLines, item.index, size, this.#proof.line);
-    const proof = this.#proof.write(item.leaf, item.index, lines, note);
+    const lines = this.tree.proveInclusionText(this.#proofLines, item.index, size, this.#proof.line);
+    const proof = this.#proof.write(item.leaf, item.index, lines.text, lines.count, note);
     return (
       `{"index":${item.index},"leafHash":"${toHex(item.leafHash)}","entry":${item.entryJSON},` +
       `"proof":"${proof}","duplicate":${item.duplicate}}`

@@ -17,7 +17,7 @@ import { StamplogError } from '../errors.ts';
 import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';
-import { proveInclusionRendered, proveWithFoldCache, type FoldCache, type RenderedProofCache } from './prove.ts';
+import { proveInclusionText, proveWithFoldCache, type FoldCache, type ProofTextCache } from './prove.ts';
 import { foldRange, rangeIndexes, type HashReader } from './stored.ts';
 
 const INITIAL_LEAVES = 1024;
@@ -140,13 +140,12 @@ export class MemoryTree implements HashReader {
   }
 
   /**
-   * The inclusion proof of leaf `index` in the tree of `size` leaves with each hash passed through `render`,
-   * rendering each distinct proof entry of a size once (remembered in `rendered`, which belongs to this tree
-   * and this `render`).
+   * The inclusion proof of leaf `index` in the tree of `size` leaves as text, each hash passed through `render`
+   * and joined (prove.ts proveInclusionText; `cache` belongs to this tree and this `render`).
    */
-  proveInclusionRendered<T>(rendered: RenderedProofCache<T>, index: number, size: number, render: (h: Hash) => T): T[] {
+  proveInclusionText(cache: ProofTextCache, index: number, size: number, render: (h: Hash) => string): { text: string; count: number } {
     this.#checkSize('size', size);
-    return proveInclusionRendered(this.#viewReader, this.#folds, rendered, size, index, render);
+    return proveInclusionText(this.#viewReader, this.#folds, cache, size, index, render);
   }
 
   /** Returns the consistency proof from the tree of `size1` leaves to that of `size2` (default: the current size). */

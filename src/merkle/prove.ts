@@ -139,52 +139,98 @@ export function proveWithFoldCache(reader: HashReader, cache: FoldCache, size: n
 }
 
 /**
- * Proof entries already rendered for one tree size, keyed by what they hash: a stored index (≥ 0) for a
- * complete node, −1 − lo for the incomplete right-border subtree starting at leaf lo. Owned by one tree and one
- * rendering; reset when the size changes.
+ * Proof entries already rendered as text for one tree size: `entries` by what they hash (a stored index ≥ 0 for a
+ * complete node, −1 − lo for the incomplete right-border subtree starting at leaf lo), and `upper` by block: the
+ * joined entries above level BLOCK_LEVEL shared by every leaf of a complete 2^BLOCK_LEVEL-leaf block. Owned by
+ * one tree and one rendering; reset when the size changes.
  */
-export interface RenderedProofCache<T> {
+export interface ProofTextCache {
   size: number;
-  readonly entries: Map<number, T>;
+  readonly entries: Map<number, string>;
+  readonly upper: Map<number, { text: string; count: number }>;
 }
 
+/** Leaves of one block share their proofs above this level (a block is one tile of leaves). */
+const BLOCK_LEVEL = 8;
+const BLOCK_LEAVES = 2 ** BLOCK_LEVEL;
+
 /**
- * The inclusion proof of leaf `index` in the tree of `size` leaves, each hash passed through `render` — once
- * per distinct proof entry of that size, which `rendered` remembers. For a server answering a batch of
- * consecutive leaves: their proofs share all but about two entries each, so most of the work (reading, folding,
- * rendering) is a map lookup. Same preconditions and errors as proveInclusion.
+ * The inclusion proof of leaf `index` in the tree of `size` leaves as text: each hash passed through `render`
+ * and the results joined bottom-up, with `count` entries. For a server answering a batch of consecutive leaves:
+ * every distinct proof entry of a size is rendered once (`cache`), and a leaf of a complete block of 256 leaves
+ * costs its 8 entries within the block plus one lookup of the block's shared upper part. Same preconditions and
+ * errors as proveInclusion; the text is `proveInclusion(...).map(render).join('')`.
  */
-export function proveInclusionRendered<T>(
+export function proveInclusionText(
   reader: HashReader,
   folds: FoldCache,
-  rendered: RenderedProofCache<T>,
+  cache: ProofTextCache,
   size: number,
   index: number,
-  render: (h: Hash) => T,
-): T[] {
-  const plan = inclusionPlan(index, size);
-  if (rendered.size !== size) {
-    rendered.entries.clear();
-    rendered.size = size;
+  render: (h: Hash) => string,
+): { text: string; count: number } {
+  checkTreeSize('size', size);
+  checkUint('index', index);
+  if (index >= size) throw malformed('index must be below the tree size', { index, size });
+  if (cache.size !== size) {
+    cache.entries.clear();
+    cache.upper.clear();
+    cache.size = size;
   }
-  const out = new Array<T>(plan.groups.length);
+  if (folds.size !== size) resetFolds(folds, size);
+  const block = Math.floor(index / BLOCK_LEAVES);
+  if ((block + 1) * BLOCK_LEAVES > size) {
+    // The block holding the last leaves: plan it whole.
+    return renderPlan(reader, folds, cache, inclusionPlan(index, size), render);
+  }
+  // RFC 9162 §2.1.3.1 within a complete block: the sibling at each level below BLOCK_LEVEL is a complete node.
+  let text = '';
+  for (let j = 0, node = index; j < BLOCK_LEVEL; j++, node = Math.floor(node / 2)) {
+    text += renderStored(reader, cache, storedIndexUnchecked(j, node % 2 === 0 ? node + 1 : node - 1), render);
+  }
+  let upper = cache.upper.get(block);
+  if (upper === undefined) {
+    const plan: ProofPlan = { indexes: [], groups: [], los: [] };
+    addPath(BLOCK_LEVEL, block, size, plan);
+    upper = renderPlan(reader, folds, cache, plan, render);
+    cache.upper.set(block, upper);
+  }
+  return { text: text + upper.text, count: BLOCK_LEVEL + upper.count };
+}
+
+function renderStored(reader: HashReader, cache: ProofTextCache, stored: number, render: (h: Hash) => string): string {
+  let value = cache.entries.get(stored);
+  if (value === undefined) {
+    const hashes = reader.readHashes([stored]);
+    checkReadHashes(1, hashes);
+    value = render(hashes[0].slice());
+    cache.entries.set(stored, value);
+  }
+  return value;
+}
+
+function renderPlan(reader: HashReader, folds: FoldCache, cache: ProofTextCache, plan: ProofPlan, render: (h: Hash) => string): { text: string; count: number } {
+  let text = '';
   let k = 0;
   for (let g = 0; g < plan.groups.length; g++) {
     const count = plan.groups[g];
-    const key = count === 1 ? plan.indexes[k] : -1 - plan.los[g];
-    let value = rendered.entries.get(key);
-    if (value === undefined) {
-      const indexes = plan.indexes.slice(k, k + count);
-      const hashes = reader.readHashes(indexes);
-      checkReadHashes(count, hashes);
-      const sub: ProofPlan = { indexes, groups: [count], los: [plan.los[g]] };
-      value = render(proofFromPlan('inclusion proof', sub, hashes, folds.size === size ? folds : resetFolds(folds, size))[0]);
-      rendered.entries.set(key, value);
+    if (count === 1) {
+      text += renderStored(reader, cache, plan.indexes[k], render);
+    } else {
+      const key = -1 - plan.los[g];
+      let value = cache.entries.get(key);
+      if (value === undefined) {
+        const indexes = plan.indexes.slice(k, k + count);
+        const hashes = reader.readHashes(indexes);
+        checkReadHashes(count, hashes);
+        value = render(proofFromPlan('inclusion proof', { indexes, groups: [count], los: [plan.los[g]] }, hashes, folds)[0]);
+        cache.entries.set(key, value);
+      }
+      text += value;
     }
-    out[g] = value;
     k += count;
   }
-  return out;
+  return { text, count: plan.groups.length };
 }
 
 function resetFolds(cache: FoldCache, size: number): FoldCache {

@@ -133,9 +133,9 @@ let lastCheckedNote: string | undefined;
 /**
  * Writes tlog-proofs as the inside of JSON string literals (no quotes; ASCII only, see src/json.ts) for a log
  * answering thousands of receipts against one checkpoint: for the same arguments,
- * `JSON.parse('"' + w.write(extra, index, lines, note) + '"')` equals
- * `formatTlogProof({ extra, index, proof, note })` where `lines` are `w.line(h)` of the hashes of `proof`, and
- * the same input errors are thrown. The note is checked and escaped once per distinct note; callers render
+ * `JSON.parse('"' + w.write(extra, index, lines, count, note) + '"')` equals
+ * `formatTlogProof({ extra, index, proof, note })` where `lines` is the concatenation of `w.line(h)` for the
+ * `count` hashes of `proof`, and the same input errors are thrown. The note is checked and escaped once per distinct note; callers render
  * each distinct proof hash once (consecutive leaves share most of their proof).
  */
 export class TlogProofJSONWriter {
@@ -149,9 +149,9 @@ export class TlogProofJSONWriter {
     return `${base64Encode(hash)}\\n`;
   };
 
-  write(extra: Uint8Array, index: number, lines: readonly string[], note: string): string {
+  write(extra: Uint8Array, index: number, lines: string, lineCount: number, note: string): string {
     if (!isUint53(index)) throw malformed('tlog-proof: index is not an integer in [0, 2^53 - 1]');
-    if (lines.length > MAX_TLOG_PROOF_HASHES) throw malformed('tlog-proof: too many proof hashes');
+    if (lineCount > MAX_TLOG_PROOF_HASHES) throw malformed('tlog-proof: too many proof hashes');
     if (!(extra instanceof Uint8Array)) throw malformed('tlog-proof: extra data is not bytes');
     if (extra.length > MAX_TLOG_PROOF_EXTRA_BYTES) throw new StamplogError('TOO_LARGE', 'tlog-proof: extra data too large');
     if (note !== this.#note) {
@@ -165,10 +165,9 @@ export class TlogProofJSONWriter {
     const b64 = extra.length > 0 ? base64Encode(extra) : '';
     // The exact UTF-8 size of the text formatTlogProof would write: header, extra, index, proof lines, empty
     // line, note.
-    const bytes = TLOG_PROOF_HEADER.length + 1 + (b64.length > 0 ? 7 + b64.length : 0) + 7 + digits.length + 45 * lines.length + 1 + this.#noteBytes;
+    const bytes = TLOG_PROOF_HEADER.length + 1 + (b64.length > 0 ? 7 + b64.length : 0) + 7 + digits.length + 45 * lineCount + 1 + this.#noteBytes;
     if (bytes > MAX_TLOG_PROOF_BYTES) throw new StamplogError('TOO_LARGE', `tlog-proof: larger than ${MAX_TLOG_PROOF_BYTES} bytes`, { details: { maxBytes: MAX_TLOG_PROOF_BYTES } });
-    let out = b64.length > 0 ? `${TLOG_PROOF_HEADER}\\nextra ${b64}\\nindex ${digits}\\n` : `${TLOG_PROOF_HEADER}\\nindex ${digits}\\n`;
-    for (let i = 0; i < lines.length; i++) out += lines[i];
-    return `${out}\\n${this.#noteJSON}`;
+    const head = b64.length > 0 ? `${TLOG_PROOF_HEADER}\\nextra ${b64}\\nindex ${digits}\\n` : `${TLOG_PROOF_HEADER}\\nindex ${digits}\\n`;
+    return `${head}${lines}\\n${this.#noteJSON}`;
   }
 }

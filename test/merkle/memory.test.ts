@@ -156,27 +156,31 @@ describe('MemoryTree', () => {
   });
 });
 
-describe('MemoryTree.proveInclusionRendered', () => {
-  it('renders exactly proveInclusion, once per distinct proof entry of a size', () => {
+describe('MemoryTree.proveInclusionText', () => {
+  it('is proveInclusion rendered and joined, for every leaf of every size, each distinct entry rendered once a size', () => {
     const tree = new MemoryTree();
-    for (let i = 0; i < 300; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
-    const cache = { size: -1, entries: new Map<number, string>() };
+    for (let i = 0; i < 1100; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
+    const cache = { size: -1, entries: new Map<number, string>(), upper: new Map<number, { text: string; count: number }>() };
     let renders = 0;
     const render = (h: Uint8Array) => {
       renders++;
-      return Buffer.from(h).toString('hex');
+      return `${Buffer.from(h).toString('hex')},`;
     };
-    // Sizes out of order and revisited, so that the cache is reset and refilled.
-    for (const size of [1, 2, 3, 7, 8, 255, 256, 257, 300, 100, 300]) {
+    // Sizes out of order and revisited, so that the cache is reset and refilled; around block (256) boundaries.
+    const sizes = [...Array.from({ length: 70 }, (_, i) => i + 1), 255, 256, 257, 511, 512, 513, 767, 768, 1024, 1025, 1100, 300, 1100];
+    for (const size of sizes) {
       const before = renders;
       const distinct = new Set<string>();
       for (let index = 0; index < size; index++) {
-        const expected = tree.proveInclusion(index, size).map((h) => Buffer.from(h).toString('hex'));
-        assert.deepEqual(tree.proveInclusionRendered(cache, index, size, render), expected, `index ${index} size ${size}`);
+        const expected = tree.proveInclusion(index, size).map((h) => `${Buffer.from(h).toString('hex')},`);
+        const got = tree.proveInclusionText(cache, index, size, render);
+        assert.equal(got.text, expected.join(''), `index ${index} size ${size}`);
+        assert.equal(got.count, expected.length, `index ${index} size ${size}`);
         for (const [k, h] of expected.entries()) distinct.add(`${k}:${h}`);
       }
       assert.ok(renders - before <= distinct.size, `size ${size}: ${renders - before} renders for ${distinct.size} distinct entries`);
     }
+    assert.throws(() => tree.proveInclusionText(cache, 1100, 1100, render), /below the tree size/);
   });
 });
 

@@ -120,7 +120,7 @@ describe('TlogProofJSONWriter', () => {
         fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: MAX_TLOG_PROOF_HASHES }),
         fc.constantFrom(...notes),
         (extra, index, proof, note) => {
-          const inside = writer.write(extra, index, proof.map(writer.line), note);
+          const inside = writer.write(extra, index, proof.map(writer.line).join(''), proof.length, note);
           assert.match(inside, /^[\x20-\x7e]*$/);
           assert.equal(parseInside(inside), formatTlogProof({ extra, index, proof, note }));
         },
@@ -131,17 +131,18 @@ describe('TlogProofJSONWriter', () => {
 
   it('writes the sumdb receipt byte for byte', () => {
     const proof = sumdb.inclusion.proof.map(fromHex);
-    assert.equal(parseInside(writer.write(leaf, 2, proof.map(writer.line), sumdb.checkpoint)), RECEIPT);
+    assert.equal(parseInside(writer.write(leaf, 2, proof.map(writer.line).join(''), proof.length, sumdb.checkpoint)), RECEIPT);
   });
 
   it('refuses what formatTlogProof refuses', () => {
-    const lines = sumdb.inclusion.proof.map(fromHex).map(writer.line);
+    const lines = sumdb.inclusion.proof.map(fromHex).map(writer.line).join('');
+    const n = sumdb.inclusion.proof.length;
     const note = sumdb.checkpoint;
-    assertCode(() => writer.write(leaf, -1, lines, note), 'MALFORMED', 'negative index');
-    assertCode(() => writer.write(leaf, 2 ** 53, lines, note), 'MALFORMED', 'index 2^53');
+    assertCode(() => writer.write(leaf, -1, lines, n, note), 'MALFORMED', 'negative index');
+    assertCode(() => writer.write(leaf, 2 ** 53, lines, n, note), 'MALFORMED', 'index 2^53');
     assertCode(() => writer.line(new Uint8Array(31)), 'MALFORMED', 'short hash');
-    assertCode(() => writer.write(leaf, 2, Array.from({ length: 64 }, () => lines[0]), note), 'MALFORMED', '64 hashes');
-    assertCode(() => writer.write(leaf, 2, lines, sumdb.json.body), 'MALFORMED', 'unsigned note');
-    assertCode(() => writer.write(new Uint8Array(MAX_TLOG_PROOF_EXTRA_BYTES + 1), 2, lines, note), 'TOO_LARGE', 'big extra');
+    assertCode(() => writer.write(leaf, 2, writer.line(new Uint8Array(32)).repeat(64), 64, note), 'MALFORMED', '64 hashes');
+    assertCode(() => writer.write(leaf, 2, lines, n, sumdb.json.body), 'MALFORMED', 'unsigned note');
+    assertCode(() => writer.write(new Uint8Array(MAX_TLOG_PROOF_EXTRA_BYTES + 1), 2, lines, n, note), 'TOO_LARGE', 'big extra');
   });
 });
