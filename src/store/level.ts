@@ -61,7 +61,7 @@ export class LevelStore implements LogStore {
   private checkpointChain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly location: string) {
-    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: 64 * 1024 * 1024, maxFileSize: 16 * 1024 * 1024 });
+    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: 16 * 1024 * 1024, maxFileSize: 16 * 1024 * 1024 });
   }
 
   async open(): Promise<void> {
