@@ -42,9 +42,16 @@ interface Running {
   stop(): Promise<void>;
 }
 
-function startProcess(args: string[], portPattern: RegExp): Promise<Running> {
+/** The node flags bin/stamplog.js runs the log with; the trivial handler gets them too, for a fair baseline. */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
+/** Starts `args` with node (and `nodeFlags`) and tsx, or runs the executable `command` with `args`. */
+function startProcess(args: string[], portPattern: RegExp, command?: string, nodeFlags: string[] = []): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child =
+      command === undefined
+        ? spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -78,9 +85,11 @@ function startProcess(args: string[], portPattern: RegExp): Promise<Running> {
 }
 
 async function startLog(dataDir: string): Promise<Running> {
+  // The launcher users run (`npx stamplog serve`, `npm start`), with its node flags (see bin/stamplog.js).
   return startProcess(
-    ['src/cli/main.ts', 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--origin', 'bench.example/log', '--token', TOKEN],
+    ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--origin', 'bench.example/log', '--token', TOKEN],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    join(root, 'bin/stamplog.js'),
   );
 }
 
@@ -105,7 +114,7 @@ async function appendComparison(signed: boolean): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stamplog-bench-'));
   try {
     for (let r = 0; r < ROUNDS; r++) {
-      const t = await startProcess(['bench/trivial-server.ts'], /listening (\d+)/);
+      const t = await startProcess(['bench/trivial-server.ts'], /listening (\d+)/, undefined, SERVER_NODE_FLAGS);
       trivial.push(await load({ url: `http://127.0.0.1:${t.port}`, mode: 'append', concurrency: 64, seconds: SECONDS, token: SECRET, signed }));
       await t.stop();
       const l = await startLog(join(dir, `round-${r}`));
