@@ -27,7 +27,7 @@ function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptT
   if (!hashEqual(tree.rootAt(m.size), new Uint8Array(m.root))) throw new Error(`the replica's root at size ${m.size} differs from the checkpoint's`);
   // The body is written straight into bytes as each receipt is made: ASCII text (src/json.ts), so its latin1
   // bytes are its UTF-8 bytes; no joined string is ever built. Its own ArrayBuffer, so it can be transferred.
-  let bytes = Buffer.allocUnsafeSlow(4096 + 2048 * 64);
+  let bytes = Buffer.allocUnsafeSlow(4096 + 4 * m.items.byteLength); // a receipt is ~4× its packed item
   let at = bytes.write(BODY_OPEN, 0, 'latin1');
   let first = true;
   for (const item of unpackItems(new Uint8Array(m.items))) {
@@ -47,6 +47,10 @@ function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptT
 }
 
 port.on('message', (m: ToReceiptThread) => {
+  if (m.kind === 'close') {
+    port.close(); // nothing else keeps this thread alive: it exits once this message is handled
+    return;
+  }
   if (m.kind === 'leaves') {
     if (m.from !== tree.size) {
       broken ??= `leaves from ${m.from} sent to a replica of size ${tree.size}`;

@@ -19,6 +19,7 @@ export interface ReceiptThreadData {
 }
 
 export type ToReceiptThread =
+  | { kind: 'close' }
   | { kind: 'leaves'; from: number; hashes: ArrayBuffer }
   | { kind: 'receipts'; id: number; size: number; root: ArrayBuffer; note: string; items: ArrayBuffer };
 
@@ -75,6 +76,7 @@ export class ReceiptWorker {
   readonly #pending = new Map<number, { resolve: (body: Buffer) => void; reject: (e: Error) => void }>();
   #nextId = 0;
   #failure: StamplogError | undefined;
+  #closed = false;
 
   /** Starts the worker with a replica of `tree` as it is now; later leaves must come through `appended`. */
   constructor(tree: MemoryTree) {
@@ -85,7 +87,7 @@ export class ReceiptWorker {
     this.#worker.unref();
     this.#worker.on('message', (m: FromReceiptThread) => this.#settle(m));
     this.#worker.on('error', (e) => this.#fail(new StamplogError('INTERNAL', `receipt worker failed: ${e.message}`, { cause: e })));
-    this.#worker.on('exit', (code) => this.#fail(new StamplogError('INTERNAL', `receipt worker exited (${code})`)));
+    this.#worker.on('exit', (code) => this.#fail(new StamplogError('INTERNAL', this.#closed ? 'receipt worker closed' : `receipt worker exited (${code})`)));
   }
 
   /** Tells the replica about leaves `from`, `from + 1`, … (their leaf hashes, in order, right after the tree got them). */
@@ -99,6 +101,7 @@ export class ReceiptWorker {
 
   /** The `{"receipts": [ … ]}` body for `items` against the checkpoint (size, root, note). */
   body(items: readonly PackedItem[], size: number, root: Hash, note: string): Promise<Buffer> {
+    if (this.#closed) return Promise.reject(new StamplogError('INTERNAL', 'receipt worker closed'));
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     const packed = packItems(items);
@@ -111,9 +114,15 @@ export class ReceiptWorker {
     });
   }
 
+  /** Lets the worker finish what it was asked, then stop (terminated if it has not within a second). */
   async close(): Promise<void> {
-    this.#fail(new StamplogError('INTERNAL', 'receipt worker closed'));
-    await this.#worker.terminate();
+    if (this.#closed) return;
+    this.#closed = true;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.postMessage({ kind: 'close' } satisfies ToReceiptThread);
+    const timer = setTimeout(() => void this.#worker.terminate(), 1000);
+    await exited;
+    clearTimeout(timer);
   }
 
   #settle(m: FromReceiptThread): void {
