@@ -17,7 +17,8 @@
  * backfill verifies tens of thousands a second): the checkpoint note is verified strictly once per distinct
  * note text; for each receipt whose note is such a verified text, the leaf the log must have written is
  * ENCODED from the record and the receipt's time (deterministic CBOR, DESIGN §3), compared byte for byte with
- * the receipt's leaf, and proven included under the checkpoint. Anything else (another note, other leaf
+ * the receipt's leaf, and proven included under the checkpoint (merkle InclusionVerifier: the answer of
+ * verifyInclusion, without re-hashing the path consecutive leaves share). Anything else (another note, other leaf
  * bytes) goes through the full verifier, whose error names what failed.
  *
  *     { "format": "stamplog-backfill-state/v1", "batchSize": 1000, "origin": "…",
@@ -29,7 +30,7 @@ import { fromBase64 } from '../bytes.ts';
 import { dedupKey, encodeLeaf, makeEntry } from '../leaf/entry.ts';
 import type { Submission } from '../leaf/types.ts';
 import { leafHash } from '../merkle/hash.ts';
-import { verifyInclusion } from '../merkle/verify.ts';
+import { InclusionVerifier } from '../merkle/verify.ts';
 import type { Checkpoint } from '../note/checkpoint.ts';
 import type { Policy } from '../note/policy.ts';
 import { TLOG_PROOF_HEADER, parseTlogProof } from '../note/tlogproof.ts';
@@ -126,22 +127,33 @@ const INDEX_LINE = /^index (0|[1-9][0-9]{0,15})$/;
  */
 export function receiptChecker(policy: Policy, origin: string): (r: ReceiptJSON, sub: Submission, what: string) => Checkpoint {
   const full = receiptVerifier(policy, { origin });
-  const verified = new Map<string, Checkpoint>();
+  // Per verified note: its checkpoint, and an InclusionVerifier that proves a batch's consecutive leaves without
+  // re-hashing the path they share.
+  // Proof lines are decoded through `lines`: consecutive receipts repeat most of theirs, and the same line then
+  // gives the same bytes object, which the verifier compares by identity first.
+  const verified = new Map<string, { cp: Checkpoint; proofs: InclusionVerifier; lines: Map<string, Uint8Array | undefined> }>();
   const slow = (r: ReceiptJSON, sub: Submission, what: string): Checkpoint => {
     const v = tagged(receiptCheck, what, () => full(r.proof));
     if (dedupKey(v.entry) !== dedupKey(sub)) throw failure('proof', 'PROOF_MISMATCH', `${what}: the receipt proves another entry (index ${v.index})`);
     if (verified.size > 64) verified.clear();
-    verified.set(parseTlogProof(r.proof).note, v.checkpoint);
+    verified.set(parseTlogProof(r.proof).note, { cp: v.checkpoint, proofs: new InclusionVerifier(v.checkpoint.size, v.checkpoint.rootHash), lines: new Map() });
     return v.checkpoint;
   };
   return (r, sub, what) => {
     const at = r.proof.indexOf('\n\n');
-    const cp = at < 0 ? undefined : verified.get(r.proof.slice(at + 2));
-    if (cp === undefined || typeof r.entry.time !== 'number') return slow(r, sub, what);
+    const known = at < 0 ? undefined : verified.get(r.proof.slice(at + 2));
+    if (known === undefined || typeof r.entry.time !== 'number') return slow(r, sub, what);
+    const cp = known.cp;
     const lines = r.proof.slice(0, at).split('\n');
     const m = lines.length >= 3 && lines.length <= 3 + 63 && lines[0] === TLOG_PROOF_HEADER && lines[1].startsWith('extra ') ? INDEX_LINE.exec(lines[2]) : null;
     const extra = m === null ? undefined : fromBase64(lines[1].slice(6));
-    const hashes = lines.slice(3).map((l) => fromBase64(l, 32));
+    const decoded = known.lines;
+    if (decoded.size > 100_000) decoded.clear();
+    const hashes = lines.slice(3).map((l) => {
+      let h = decoded.get(l);
+      if (h === undefined && !decoded.has(l)) decoded.set(l, (h = fromBase64(l, 32)));
+      return h;
+    });
     if (m === null || extra === undefined || hashes.some((h) => h === undefined)) return slow(r, sub, what);
     let expected: Uint8Array;
     try {
@@ -151,7 +163,7 @@ export function receiptChecker(policy: Policy, origin: string): (r: ReceiptJSON,
     }
     if (!Buffer.from(expected).equals(Buffer.from(extra))) return slow(r, sub, what);
     const index = Number(m[1]);
-    tagged('proof', `${what}: inclusion proof`, () => verifyInclusion(leafHash(expected), index, cp.size, hashes as Uint8Array[], cp.rootHash));
+    tagged('proof', `${what}: inclusion proof`, () => known.proofs.verify(leafHash(expected), index, hashes as Uint8Array[]));
     return cp;
   };
 }

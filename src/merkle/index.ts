@@ -37,6 +37,7 @@ export {
   proveInclusionAsync,
 } from './prove.ts';
 export {
+  InclusionVerifier,
   MAX_PROOF_HASHES,
   rootFromInclusionProof,
   rootsFromConsistencyProof,
