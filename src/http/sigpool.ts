@@ -10,6 +10,7 @@
  * small CommonJS script evaluated from a string: it needs nothing but node:crypto, so it runs the same under
  * tsx, the bin launcher or plain node.
  */
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { ed25519Precheck } from '../crypto/ed25519.ts';
 import { StamplogError } from '../errors.ts';
@@ -19,9 +20,16 @@ import type { SignatureJob } from '../leaf/entry.ts';
 export type AsyncSignatureVerifier = (job: SignatureJob) => Promise<boolean>;
 
 // Packed job: u32 message length | 32-byte key | 64-byte signature | message. Answer: one byte per job.
+// The equation runs in libsodium (sodium-native, an optional dependency: 41 µs a verification here) when it
+// loads, else in OpenSSL (node:crypto, 95 µs). Both evaluate the same cofactorless equation, encode([S]B − [k]A)
+// = R; libsodium's own checks of A, R and S are those of steps 1–6, which have already passed (precheck).
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
+let sodium = null;
+try {
+  if (workerData.sodium !== null) sodium = require(workerData.sodium);
+} catch {}
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map();
 function keyFor(raw) {
@@ -45,7 +53,7 @@ parentPort.on('message', ({ id, buffer, count }) => {
     const msg = buf.subarray(at + 100, at + 100 + len);
     at += 100 + len;
     try {
-      out[i] = verify(null, msg, keyFor(key), sig) ? 1 : 0;
+      out[i] = (sodium !== null ? sodium.crypto_sign_verify_detached(sig, msg, key) : verify(null, msg, keyFor(key), sig)) ? 1 : 0;
     } catch {
       out[i] = 0;
     }
@@ -62,7 +70,21 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** Where sodium-native loads from, if it is installed and loads here; null otherwise. */
+function sodiumPath(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const path = require.resolve('sodium-native');
+    const sodium = require(path) as { crypto_sign_verify_detached?: unknown };
+    return typeof sodium.crypto_sign_verify_detached === 'function' ? path : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SignatureWorkers {
+  /** Which implementation evaluates the equation. */
+  readonly backend: 'sodium' | 'openssl';
   readonly #workers: Worker[];
   readonly #inFlight = new Map<number, Pending[]>();
   #queue: Pending[] = [];
@@ -71,10 +93,16 @@ export class SignatureWorkers {
   #nextWorker = 0;
   #failure: StamplogError | undefined;
 
-  /** Starts `threads` (≥ 1) workers; they do not keep the process alive. */
-  constructor(threads: number) {
+  /**
+   * Starts `threads` (≥ 1) workers; they do not keep the process alive. `backend` forces the equation's
+   * implementation (tests); by default libsodium if sodium-native is installed, else OpenSSL.
+   */
+  constructor(threads: number, backend: 'sodium' | 'openssl' | 'auto' = 'auto') {
+    const sodium = backend === 'openssl' ? null : sodiumPath();
+    if (backend === 'sodium' && sodium === null) throw new StamplogError('INTERNAL', 'sodium-native is not installed');
+    this.backend = sodium === null ? 'openssl' : 'sodium';
     this.#workers = Array.from({ length: threads }, () => {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodium } });
       w.unref();
       w.on('message', (m: { id: number; answer: ArrayBuffer }) => this.#answer(m.id, new Uint8Array(m.answer)));
       w.on('error', (e) => this.#fail(e));

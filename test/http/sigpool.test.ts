@@ -1,6 +1,7 @@
 // Ed25519 on worker threads (src/http/sigpool.ts) gives exactly the answer of the one-thread rule
 // (ed25519Verify) on the RFC 8032 and ed25519-speccheck vectors, on random valid and corrupted signatures,
-// and on many jobs batched into one message, each answer going back to its own job.
+// and on many jobs batched into one message, each answer going back to its own job — with the equation in
+// libsodium (sodium-native) and in OpenSSL.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -11,9 +12,13 @@ import { RFC8032, SPECCHECK } from '../helpers/ed25519cases.ts';
 
 const unhex = (h: string) => fromHex(h) as Uint8Array;
 
-describe('SignatureWorkers', () => {
-  const pool = new SignatureWorkers(2);
+for (const backend of ['sodium', 'openssl'] as const) describe(`SignatureWorkers (${backend})`, () => {
+  const pool = new SignatureWorkers(2, backend);
   after(() => pool.close());
+
+  it(`runs the equation on ${backend}`, () => {
+    assert.equal(pool.backend, backend);
+  });
   const check = async (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => {
     const want = ed25519Verify(publicKey, message, signature);
     assert.equal(await pool.verify({ publicKey, message, signature }), want);
