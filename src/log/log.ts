@@ -81,6 +81,7 @@ export class TransparencyLog {
   private witnessing: Witnessing | undefined;
   private witnessWaitMs = 0;
   private receiptWorker: ReceiptWorker | undefined;
+  private receiptThreadWarned = false;
   private readonly receiptWriter: ReceiptWriter;
   private readonly leafIndex: LeafHashIndex;
 
@@ -254,14 +255,23 @@ export class TransparencyLog {
    */
   async appendBatchBody(subs: Submission[]): Promise<{ body: string | Uint8Array; count: number; duplicates: number }> {
     const worker = this.receiptWorker;
-    if (worker === undefined || subs.length < RECEIPT_THREAD_MIN) {
+    if (worker === undefined || worker.failed || subs.length < RECEIPT_THREAD_MIN) {
       const { receipts, duplicates } = await this.appendJSON(subs);
       return { body: receiptsBody(receipts), count: receipts.length, duplicates };
     }
     const { items, size, root, note } = await this.sequence(subs);
     const duplicates = items.reduce((n, item) => n + (item.duplicate ? 1 : 0), 0);
     const packed = items.map((item) => ({ index: item.index, leaf: item.leaf, entryJSON: entryJSONText(item.entry), duplicate: item.duplicate }));
-    return { body: await worker.body(packed, size, root, note), count: items.length, duplicates };
+    try {
+      return { body: await worker.body(packed, size, root, note), count: items.length, duplicates };
+    } catch (e) {
+      // The entries are logged: a failed receipt thread must not turn that into an error (nor every retry). This
+      // thread writes the same bytes, now and from here on.
+      if (!this.receiptThreadWarned) process.emitWarning(`receipt thread failed, receipts are written on the main thread: ${(e as Error).message}`);
+      this.receiptThreadWarned = true;
+      const receipts = items.map((item) => this.receiptWriter.write({ ...item, entryJSON: entryJSONText(item.entry) }, size, note));
+      return { body: receiptsBody(receipts), count: items.length, duplicates };
+    }
   }
 
   /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */

@@ -90,6 +90,11 @@ export class ReceiptWorker {
     this.#worker.on('exit', (code) => this.#fail(new StamplogError('INTERNAL', this.#closed ? 'receipt worker closed' : `receipt worker exited (${code})`)));
   }
 
+  /** True once the worker failed or was closed: nothing more will be answered. */
+  get failed(): boolean {
+    return this.#failure !== undefined || this.#closed;
+  }
+
   /** Tells the replica about leaves `from`, `from + 1`, … (their leaf hashes, in order, right after the tree got them). */
   appended(from: number, hashes: readonly Hash[]): void {
     if (hashes.length === 0 || this.#failure !== undefined) return;

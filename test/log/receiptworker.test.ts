@@ -34,6 +34,13 @@ describe('receipt thread', () => {
         assert.equal(b.count, subs.length);
         assert.equal(JSON.parse(text(b.body)).receipts.length, subs.length);
       }
+      // Without its thread (closed, or failed) the log writes the same receipts itself.
+      await threaded.close();
+      const subs = Array.from({ length: 200 }, (_, i) => artifact(5000 + i));
+      const a = await plain.appendBatchBody(subs);
+      const b = await threaded.appendBatchBody(subs);
+      assert.equal(typeof b.body, 'string');
+      assert.equal(text(b.body), text(a.body));
     } finally {
       await threaded.close();
     }
