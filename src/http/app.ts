@@ -168,7 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
-      sendAnswer(res, await appendOne(log, metrics, await admit(req.body)));
+      sendAnswer(res, await appendOne(log, metrics, admit(req.body)));
     }),
   );
 

@@ -20,17 +20,30 @@ export function admitSubmission(json: unknown): Submission {
   return sub;
 }
 
+/** An admitted submission, and the check of its publisher signature if that is still running. */
+export interface Admitted {
+  sub: Submission;
+  /** Rejects with INVALID_SIGNATURE if the signature does not verify; the log sequences `sub` only after it. */
+  check?: Promise<void>;
+}
+
 /**
- * {@link admitSubmission} with the Ed25519 equation run by `verify` (worker threads, sigpool.ts) instead of
- * on this thread; the same answer and the same errors.
+ * Admission of one submission: parsed and checked here (throwing as {@link admitSubmission} does), its
+ * publisher signature's Ed25519 equation run by `verify` (worker threads, sigpool.ts) while the submission
+ * waits in the log's queue, or on this thread without `verify`. The same answers and the same errors.
  */
-export function submissionAdmitter(verify: AsyncSignatureVerifier | undefined): (json: unknown) => Submission | Promise<Submission> {
-  if (verify === undefined) return admitSubmission;
-  return async (json) => {
+export function submissionAdmitter(verify: AsyncSignatureVerifier | undefined): (json: unknown) => Admitted {
+  if (verify === undefined) return (json) => ({ sub: admitSubmission(json) });
+  return (json) => {
     const sub = parseSubmission(json);
     const job = publisherSignatureJob(sub);
-    if (job !== undefined && !(await verify(job))) throw badPublisherSignature();
-    return sub;
+    if (job === undefined) return { sub };
+    return {
+      sub,
+      check: verify(job).then((ok) => {
+        if (!ok) throw badPublisherSignature();
+      }),
+    };
   };
 }
 
@@ -91,8 +104,8 @@ export interface AppendAnswer {
 export const APPEND_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Appends one admitted submission: 201 with its receipt, or 200 with the original's for a duplicate. */
-export async function appendOne(log: TransparencyLog, metrics: Metrics, sub: Submission): Promise<AppendAnswer> {
-  const { receipts, duplicates } = await log.appendJSON([sub]);
+export async function appendOne(log: TransparencyLog, metrics: Metrics, admitted: Admitted): Promise<AppendAnswer> {
+  const { receipts, duplicates } = await log.appendJSON([admitted.sub], admitted.check);
   metrics.appended(1 - duplicates, duplicates);
   return { status: duplicates > 0 ? 200 : 201, body: receipts[0] };
 }

@@ -18,7 +18,7 @@ import { StamplogError } from '../errors.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { APPEND_CONTENT_TYPE, appendBatch, appendOne } from './appends.ts';
-import type { AppendAnswer } from './appends.ts';
+import type { Admitted, AppendAnswer } from './appends.ts';
 import type { Metrics } from './metrics.ts';
 import { toProblem } from './problem.ts';
 
@@ -32,7 +32,7 @@ export interface FastAppendDeps {
   /** Maps an Authorization header to the submitter's name; throws when it is not a valid token. */
   authenticate: (header: string | undefined) => string;
   /** Parses and checks one submission (schema and publisher signature), as the express handler does. */
-  admit: (json: unknown) => Submission | Promise<Submission>;
+  admit: (json: unknown) => Admitted;
   /** Parses and checks a batch body, as the express handler does. */
   admitBatch: (json: unknown) => Promise<Submission[]>;
   metrics: Metrics;
@@ -56,7 +56,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
     send(res, p.status, { ...p.headers, 'content-type': 'application/problem+json; charset=utf-8' }, JSON.stringify(p.body));
   };
 
-  const single = async (json: unknown): Promise<AppendAnswer> => appendOne(log, metrics, await deps.admit(json));
+  const single = async (json: unknown): Promise<AppendAnswer> => appendOne(log, metrics, deps.admit(json));
   const batch = async (json: unknown): Promise<AppendAnswer> => appendBatch(log, metrics, await deps.admitBatch(json));
 
   const answer = async (res: ServerResponse, body: Buffer, respond: (json: unknown) => Promise<AppendAnswer>) => {

@@ -235,9 +235,10 @@ export class TransparencyLog {
    * Like `append`, answering each receipt as its JSON text: `JSON.parse(text)` equals the Receipt `append`
    * would give, and the text is ASCII only (src/json.ts). What the HTTP layer sends; it costs a fraction of
    * building and serialising the receipt objects (consecutive leaves share most of their proof lines).
+   * `check`: a check still running that must pass before `subs` are sequenced (Sequencer.submit).
    */
-  async appendJSON(subs: Submission[]): Promise<{ receipts: string[]; duplicates: number }> {
-    const { items, size, note } = await this.sequence(subs);
+  async appendJSON(subs: Submission[], check?: Promise<unknown>): Promise<{ receipts: string[]; duplicates: number }> {
+    const { items, size, note } = await this.sequence(subs, check);
     const receipts = new Array<string>(items.length);
     let duplicates = 0;
     for (let i = 0; i < items.length; i++) {
@@ -275,8 +276,8 @@ export class TransparencyLog {
   }
 
   /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */
-  private async sequence(subs: Submission[]): Promise<{ items: Sequenced[]; size: number; root: Hash; note: string }> {
-    const result = await this.sequencer.submit(subs);
+  private async sequence(subs: Submission[], check?: Promise<unknown>): Promise<{ items: Sequenced[]; size: number; root: Hash; note: string }> {
+    const result = await this.sequencer.submit(subs, check);
     let { size, root, note } = result.checkpoint;
     if (this.witnessing?.requiresQuorum === true) {
       // Logged and signed, but published only once the quorum cosigned a tree that holds every item.

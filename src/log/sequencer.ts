@@ -82,6 +82,8 @@ export interface SequencedBatch {
 interface Waiter {
   subs: Submission[];
   keys: string[];
+  /** A check that must fulfil before these submissions may be sequenced (see submit). */
+  check: Promise<unknown> | undefined;
   resolve(result: SequencedBatch): void;
   reject(error: unknown): void;
 }
@@ -157,11 +159,13 @@ export class Sequencer {
   }
 
   /**
-   * Queues `subs` (already validated and signature-checked) and resolves once all of them are durably logged
-   * and covered by a signed checkpoint. Rejects with PUSHBACK when the queue is full or the clock is behind,
+   * Queues `subs` (already validated) and resolves once all of them are durably logged and covered by a signed
+   * checkpoint. `check`, if given, is a check still running (a publisher signature on a worker thread): the
+   * submissions wait in the queue meanwhile, and are sequenced only if it fulfils; if it rejects, so does this,
+   * with its reason, and nothing is logged. Rejects with PUSHBACK when the queue is full or the clock is behind,
    * and with the stop reason when the sequencer has stopped.
    */
-  submit(subs: Submission[]): Promise<SequencedBatch> {
+  submit(subs: Submission[], check?: Promise<unknown>): Promise<SequencedBatch> {
     if (this.stopped) return Promise.reject(this.stopped);
     if (this.closing) return Promise.reject(new StamplogError('PUSHBACK', 'the log is shutting down'));
     // The queue holds at most maxQueue submissions, except that one request is always admitted into an empty
@@ -169,8 +173,9 @@ export class Sequencer {
     if (this.queued > 0 && this.queued + subs.length > this.opts.maxQueue) {
       return Promise.reject(new StamplogError('PUSHBACK', 'the log is overloaded; retry later', { details: { retryAfterSeconds: 1 } }));
     }
+    check?.catch(() => undefined); // observed in checked(); never an unhandled rejection meanwhile
     return new Promise<SequencedBatch>((resolve, reject) => {
-      this.queue.push({ subs, keys: subs.map(dedupKey), resolve, reject });
+      this.queue.push({ subs, keys: subs.map(dedupKey), check, resolve, reject });
       this.queued += subs.length;
       this.schedule();
     });
@@ -204,7 +209,8 @@ export class Sequencer {
           await finishing.shift(); // let the oldest batch finish, then look at the queue again
           continue;
         }
-        const waiters = this.takeBatch();
+        const waiters = await this.checked(this.takeBatch());
+        if (waiters.length === 0) continue;
         let prepared: Prepared;
         try {
           prepared = await this.prepare(waiters);
@@ -222,6 +228,21 @@ export class Sequencer {
       this.running = false;
       this.queued = this.queue.reduce((n, w) => n + w.subs.length, 0);
     }
+  }
+
+  /**
+   * `waiters` once every check among them has settled, without those whose check failed (they are rejected with
+   * its reason). Nothing is sequenced before its check passed (DESIGN §4: signatures are verified first).
+   */
+  private async checked(waiters: Waiter[]): Promise<Waiter[]> {
+    if (waiters.every((w) => w.check === undefined)) return waiters;
+    const outcomes = await Promise.allSettled(waiters.map((w) => w.check));
+    const passed: Waiter[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.status === 'fulfilled') passed.push(waiters[i]);
+      else waiters[i].reject(o.reason);
+    });
+    return passed;
   }
 
   /** Rejects `waiters` with `e`; anything but PUSHBACK stops the sequencer and rejects everything queued. */

@@ -6,7 +6,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { LIMITS, createApp } from '../../src/http/app.ts';
-import { admitSubmission, batchAdmitter } from '../../src/http/appends.ts';
+import { batchAdmitter, submissionAdmitter } from '../../src/http/appends.ts';
 import { bearerAuthenticator, parseToken } from '../../src/http/auth.ts';
 import { fastAppend } from '../../src/http/fastappend.ts';
 import { Metrics } from '../../src/http/metrics.ts';
@@ -25,7 +25,7 @@ describe('fastAppend (appends without express)', async () => {
   const fast = fastAppend({
     log: bothLog,
     authenticate: bearerAuthenticator(tokens),
-    admit: admitSubmission,
+    admit: submissionAdmitter(undefined),
     admitBatch: batchAdmitter(undefined),
     metrics,
     bodyLimit: LIMITS.entryBodyBytes,

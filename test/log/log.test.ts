@@ -7,7 +7,7 @@ import { ed25519NoteVerifier } from '../../src/note/keys.ts';
 import { MemoryTree } from '../../src/merkle/memory.ts';
 import { verifyConsistency } from '../../src/merkle/verify.ts';
 import { hashEqual } from '../../src/merkle/hash.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { StamplogError, isStamplogError } from '../../src/errors.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
 import { asciiJSON } from '../../src/json.ts';
 import { artifact, logKeys, openMemoryLog, ORIGIN } from './fixtures.ts';
@@ -159,5 +159,25 @@ describe('TransparencyLog.appendJSON', () => {
         assert.equal(text, asciiJSON(JSON.stringify(expected[i])));
       });
     }
+  });
+});
+
+describe('TransparencyLog.appendJSON with a check', () => {
+  it('sequences a submission only once its check passed, and nothing whose check failed', async () => {
+    const { log } = await openMemoryLog();
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const a = log.appendJSON([artifact(1)], slow);
+    const b = log.appendJSON([artifact(2)], Promise.reject(new StamplogError('INVALID_SIGNATURE', 'bad publisher signature')));
+    const c = log.appendJSON([artifact(3)]);
+    const refused = assert.rejects(b, (e) => isStamplogError(e, 'INVALID_SIGNATURE'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(log.checkpoint.size, 0, 'nothing is sequenced while a check of the batch is running');
+    release();
+    await refused;
+    const [ra, rc] = await Promise.all([a, c]);
+    assert.equal(log.checkpoint.size, 2, 'the failed submission has no leaf');
+    assert.deepEqual([JSON.parse(ra.receipts[0]).index, JSON.parse(rc.receipts[0]).index].sort(), [0, 1]);
+    assert.equal((await log.search('filename', artifact(2).subject.filename, -1, 10)).length, 0);
   });
 });
