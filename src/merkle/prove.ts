@@ -129,10 +129,7 @@ function proofFromPlan(what: string, plan: ProofPlan, hashes: readonly Hash[], c
  */
 export function proveWithFoldCache(reader: HashReader, cache: FoldCache, size: number, index: number, size1?: number): Hash[] {
   const plan = size1 === undefined ? inclusionPlan(index, size) : consistencyPlan(size1, size);
-  if (cache.size !== size) {
-    cache.folds.clear();
-    cache.size = size;
-  }
+  if (cache.size !== size) resetFolds(cache, size);
   const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
   checkReadHashes(plan.indexes.length, hashes);
   return proofFromPlan(size1 === undefined ? 'inclusion proof' : 'consistency proof', plan, hashes, cache);
@@ -233,10 +230,9 @@ function renderPlan(reader: HashReader, folds: FoldCache, cache: ProofTextCache,
   return { text, count: plan.groups.length };
 }
 
-function resetFolds(cache: FoldCache, size: number): FoldCache {
+function resetFolds(cache: FoldCache, size: number): void {
   cache.folds.clear();
   cache.size = size;
-  return cache;
 }
 
 /** Returns the stored-hash indexes inclusionProofFromHashes(index, size, …) needs; requires index < size ≤ 2^52. */
