@@ -127,21 +127,33 @@ const INDEX_LINE = /^index (0|[1-9][0-9]{0,15})$/;
  */
 export function receiptChecker(policy: Policy, origin: string): (r: ReceiptJSON, sub: Submission, what: string) => Checkpoint {
   const full = receiptVerifier(policy, { origin });
-  // Per verified note: its checkpoint, and an InclusionVerifier that proves a batch's consecutive leaves without
-  // re-hashing the path they share.
-  // Proof lines are decoded through `lines`: consecutive receipts repeat most of theirs, and the same line then
-  // gives the same bytes object, which the verifier compares by identity first.
-  const verified = new Map<string, { cp: Checkpoint; proofs: InclusionVerifier; lines: Map<string, Uint8Array | undefined> }>();
+  // Per verified note: its checkpoint; an InclusionVerifier that proves a batch's consecutive leaves without
+  // re-hashing the path they share; and the proof lines decoded so far (consecutive receipts repeat most of
+  // theirs, and the same line then gives the same bytes object, which the verifier compares by identity first).
+  interface Verified {
+    note: string;
+    cp: Checkpoint;
+    proofs: InclusionVerifier;
+    lines: Map<string, Uint8Array | undefined>;
+  }
+  const verified = new Map<string, Verified>();
+  let last: Verified | undefined;
   const slow = (r: ReceiptJSON, sub: Submission, what: string): Checkpoint => {
     const v = tagged(receiptCheck, what, () => full(r.proof));
     if (dedupKey(v.entry) !== dedupKey(sub)) throw failure('proof', 'PROOF_MISMATCH', `${what}: the receipt proves another entry (index ${v.index})`);
     if (verified.size > 64) verified.clear();
-    verified.set(parseTlogProof(r.proof).note, { cp: v.checkpoint, proofs: new InclusionVerifier(v.checkpoint.size, v.checkpoint.rootHash), lines: new Map() });
+    const note = parseTlogProof(r.proof).note;
+    verified.set(note, { note, cp: v.checkpoint, proofs: new InclusionVerifier(v.checkpoint.size, v.checkpoint.rootHash), lines: new Map() });
     return v.checkpoint;
   };
   return (r, sub, what) => {
     const at = r.proof.indexOf('\n\n');
-    const known = at < 0 ? undefined : verified.get(r.proof.slice(at + 2));
+    let known: Verified | undefined;
+    if (at >= 0) {
+      // The receipts of one batch share their note: compare with the last one before slicing and hashing it.
+      if (last !== undefined && r.proof.length - at - 2 === last.note.length && r.proof.endsWith(last.note)) known = last;
+      else known = last = verified.get(r.proof.slice(at + 2));
+    }
     if (known === undefined || typeof r.entry.time !== 'number') return slow(r, sub, what);
     const cp = known.cp;
     const lines = r.proof.slice(0, at).split('\n');
