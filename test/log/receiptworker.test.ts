@@ -6,6 +6,11 @@ import { MemoryTree } from '../../src/merkle/memory.ts';
 import { isStamplogError } from '../../src/errors.ts';
 import { RECEIPT_THREAD_MIN } from '../../src/log/log.ts';
 import { ReceiptWorker, packItems, unpackItems } from '../../src/log/receiptworker.ts';
+import { createServer } from 'node:http';
+import { createApp } from '../../src/http/app.ts';
+import { parseToken } from '../../src/http/auth.ts';
+import { submissionToJSON } from '../../src/leaf/index.ts';
+import { listenLoopback } from '../helpers/server.ts';
 import { artifact, openMemoryLog } from './fixtures.ts';
 
 const text = (body: string | Uint8Array) => (typeof body === 'string' ? body : Buffer.from(body).toString('latin1'));
@@ -42,6 +47,33 @@ describe('receipt thread', () => {
       assert.equal(typeof b.body, 'string');
       assert.equal(text(b.body), text(a.body));
     } finally {
+      await threaded.close();
+    }
+  });
+
+  it('answers through express (a chunked batch request) with the same bytes as the log writes in-thread', async () => {
+    const tokens = [parseToken('alice:receipt-thread-secret-0123')];
+    const plain = (await openMemoryLog()).log;
+    const threaded = (await openMemoryLog({ config: { receiptThread: true } })).log;
+    const servers = [createServer(createApp({ log: plain, tokens })), createServer(createApp({ log: threaded, tokens }))];
+    try {
+      const urls = await Promise.all(servers.map((s) => listenLoopback(s)));
+      const body = JSON.stringify({ entries: Array.from({ length: 150 }, (_, i) => submissionToJSON(artifact(7000 + i))) });
+      const post = async (url: string) => {
+        const res = await fetch(`${url}/api/v1/entries/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer receipt-thread-secret-0123' },
+          body: new Blob([body]).stream(), // no Content-Length: express, not the fast path
+          duplex: 'half',
+        } as RequestInit);
+        return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+      };
+      const [a, b] = [await post(urls[0]), await post(urls[1])];
+      assert.equal(a.status, 200);
+      assert.deepEqual(b, a);
+      assert.equal(JSON.parse(b.text).receipts.length, 150);
+    } finally {
+      for (const s of servers) s.close();
       await threaded.close();
     }
   });
