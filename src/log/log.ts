@@ -27,6 +27,7 @@ import type { LogStore, SearchField } from '../store/types.ts';
 import { DedupFilter } from './dedupfilter.ts';
 import { LeafHashIndex } from './leafindex.ts';
 import { ReceiptWriter, receiptsBody } from './receipts.ts';
+import type { ReceiptItem } from './receipts.ts';
 import { ReceiptWorker } from './receiptworker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
@@ -239,14 +240,7 @@ export class TransparencyLog {
    */
   async appendJSON(subs: Submission[], check?: Promise<unknown>): Promise<{ receipts: string[]; duplicates: number }> {
     const { items, size, note } = await this.sequence(subs, check);
-    const receipts = new Array<string>(items.length);
-    let duplicates = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item.duplicate) duplicates++;
-      receipts[i] = this.receiptWriter.write({ ...item, entryJSON: entryJSONText(item.entry) }, size, note);
-    }
-    return { receipts, duplicates };
+    return { receipts: this.writeReceipts(withEntryJSON(items), size, note), duplicates: countDuplicates(items) };
   }
 
   /**
@@ -261,18 +255,22 @@ export class TransparencyLog {
       return { body: receiptsBody(receipts), count: receipts.length, duplicates };
     }
     const { items, size, root, note } = await this.sequence(subs);
-    const duplicates = items.reduce((n, item) => n + (item.duplicate ? 1 : 0), 0);
-    const packed = items.map((item) => ({ index: item.index, leaf: item.leaf, entryJSON: entryJSONText(item.entry), duplicate: item.duplicate }));
+    const ready = withEntryJSON(items);
+    const duplicates = countDuplicates(items);
     try {
-      return { body: await worker.body(packed, size, root, note), count: items.length, duplicates };
+      return { body: await worker.body(ready, size, root, note), count: items.length, duplicates };
     } catch (e) {
       // The entries are logged: a failed receipt thread must not turn that into an error (nor every retry). This
       // thread writes the same bytes, now and from here on.
       if (!this.receiptThreadWarned) process.emitWarning(`receipt thread failed, receipts are written on the main thread: ${(e as Error).message}`);
       this.receiptThreadWarned = true;
-      const receipts = items.map((item) => this.receiptWriter.write({ ...item, entryJSON: entryJSONText(item.entry) }, size, note));
-      return { body: receiptsBody(receipts), count: items.length, duplicates };
+      return { body: receiptsBody(this.writeReceipts(ready, size, note)), count: items.length, duplicates };
     }
+  }
+
+  /** The receipts' texts, written on this thread. */
+  private writeReceipts(items: readonly ReceiptItem[], size: number, note: string): string[] {
+    return items.map((item) => this.receiptWriter.write(item, size, note));
   }
 
   /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */
@@ -363,6 +361,17 @@ export class TransparencyLog {
   async close(): Promise<void> {
     await this.receiptWorker?.close();
   }
+}
+
+/** The items with their entries' JSON text, what a receipt is written from (here or on the receipt thread). */
+function withEntryJSON(items: readonly Sequenced[]): ReceiptItem[] {
+  return items.map((item) => ({ index: item.index, leaf: item.leaf, leafHash: item.leafHash, entryJSON: entryJSONText(item.entry), duplicate: item.duplicate }));
+}
+
+function countDuplicates(items: readonly Sequenced[]): number {
+  let n = 0;
+  for (const item of items) if (item.duplicate) n++;
+  return n;
 }
 
 /** Re-hashes every stored leaf, rebuilds the tree and compares every stored tile with the rebuilt one. */
