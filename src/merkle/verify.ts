@@ -58,11 +58,8 @@ function pathSteps(fn: number, sn: number): number {
   return steps;
 }
 
-/**
- * Returns the root that `proof` implies for a tree of `size` leaves whose leaf `index` has hash
- * `leafHash` (RFC 9162 §2.1.3.2); throws PROOF_MISMATCH if index ≥ size or the proof has the wrong length.
- */
-export function rootFromInclusionProof(leafHash: Hash, index: number, size: number, proof: readonly Hash[]): Hash {
+/** The argument checks of an inclusion proof: types, RFC 9162 §2.1.3.2 step 1, and the proof's length. */
+function checkInclusionArgs(leafHash: Hash, index: number, size: number, proof: readonly Hash[]): void {
   checkUint('index', index);
   checkUint('size', size);
   checkProof('proof', proof, MAX_PROOF_HASHES);
@@ -73,11 +70,19 @@ export function rootFromInclusionProof(leafHash: Hash, index: number, size: numb
   if (proof.length !== want) {
     throw mismatch(`inclusion proof has ${hashes(proof.length)}, a tree of this size needs ${want}`, { index, size });
   }
+}
+
+/**
+ * RFC 9162 §2.1.3.2 steps 2–4 for checked arguments, hashing `r` (the leaf hash) in place into the root the proof
+ * implies. Before step i, `stopAt(sn, fn, i)` (if given) may end the walk by answering true: climb then returns
+ * false and `r` holds the hash of the node (sn, fn) reached so far.
+ */
+function climb(r: Hash, index: number, size: number, proof: readonly Hash[], stopAt?: (sn: number, fn: number, i: number) => boolean): boolean {
   // Step 2–3: fn = leaf_index, sn = tree_size − 1, r = hash.
   let fn = index;
   let sn = size - 1;
-  const r = leafHash.slice(); // hashed in place: one allocation per proof
   for (let i = 0; i < proof.length; i++) {
+    if (stopAt !== undefined && stopAt(sn, fn, i)) return false;
     const p = proof[i];
     // Step 4b: a right child (LSB(fn) set) or the last node of its level hashes with a left sibling.
     if (fn % 2 === 1 || fn === sn) {
@@ -97,6 +102,17 @@ export function rootFromInclusionProof(leafHash: Hash, index: number, size: numb
     sn = half(sn);
   }
   // Step 5 (sn = 0) holds by construction: the length check ran the same loop.
+  return true;
+}
+
+/**
+ * Returns the root that `proof` implies for a tree of `size` leaves whose leaf `index` has hash
+ * `leafHash` (RFC 9162 §2.1.3.2); throws PROOF_MISMATCH if index ≥ size or the proof has the wrong length.
+ */
+export function rootFromInclusionProof(leafHash: Hash, index: number, size: number, proof: readonly Hash[]): Hash {
+  checkInclusionArgs(leafHash, index, size, proof);
+  const r = leafHash.slice(); // hashed in place: one allocation per proof
+  climb(r, index, size, proof);
   return r;
 }
 
@@ -141,41 +157,17 @@ export class InclusionVerifier {
 
   /** As verifyInclusion(leafHash, index, this.size, proof, this.root). */
   verify(leafHash: Hash, index: number, proof: readonly Hash[]): void {
-    const size = this.size;
-    checkUint('index', index);
-    checkProof('proof', proof, MAX_PROOF_HASHES);
-    checkHash('leafHash', leafHash);
-    if (index >= size) throw mismatch('inclusion proof: index is not below the tree size', { index, size });
-    const want = pathSteps(index, size - 1);
-    if (proof.length !== want) throw mismatch(`inclusion proof has ${hashes(proof.length)}, a tree of this size needs ${want}`, { index, size });
-    // RFC 9162 §2.1.3.2, as rootFromInclusionProof, looking for a remembered node before each step.
+    checkInclusionArgs(leafHash, index, this.size, proof);
+    // RFC 9162 §2.1.3.2 as rootFromInclusionProof, looking for a remembered node before each step.
     const passed: { sn: number; fn: number; hash: Hash; from: number }[] = [];
-    let fn = index;
-    let sn = size - 1;
     const r = leafHash.slice();
-    for (let i = 0; i < proof.length; i++) {
+    const reachedKnown = (sn: number, fn: number, i: number): boolean => {
       const known = this.#nodes.get(sn)?.get(fn);
-      if (known !== undefined && hashEqual(known.hash, r) && sameEntries(proof, i, known.proof, known.from)) {
-        this.#remember(passed, proof);
-        return;
-      }
+      if (known !== undefined && hashEqual(known.hash, r) && sameEntries(proof, i, known.proof, known.from)) return true;
       passed.push({ sn, fn, hash: r.slice(), from: i });
-      const p = proof[i];
-      if (fn % 2 === 1 || fn === sn) {
-        nodeHashInto(p, 0, r, 0, r, 0);
-        if (fn % 2 === 0) {
-          while (fn % 2 === 0 && fn !== 0) {
-            fn = half(fn);
-            sn = half(sn);
-          }
-        }
-      } else {
-        nodeHashInto(r, 0, p, 0, r, 0);
-      }
-      fn = half(fn);
-      sn = half(sn);
-    }
-    if (!hashEqual(r, this.root)) throw new RootMismatchError('inclusion proof', this.root, r);
+      return false;
+    };
+    if (climb(r, index, this.size, proof, reachedKnown) && !hashEqual(r, this.root)) throw new RootMismatchError('inclusion proof', this.root, r);
     this.#remember(passed, proof);
   }
 
