@@ -15,34 +15,12 @@
  * (fastleaf.ts), and anything else from the string (`nameKey`): both give the same key for the same name.
  */
 
-import { BloomFilter } from '../src/bloom.ts';
+import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../src/bloom.ts';
 
 /** The monitor's filter of filenames (keys from `nameKey`); see src/bloom.ts. */
 export { BloomFilter as NameFilter };
 
-/** FNV-1a's 32-bit offset basis and prime. */
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
-
-/** FNV-1a of b[start..end) (the unmixed key; see nameKey). */
-export function fnv1a(b: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
-  return h;
-}
-
-const utf8 = new TextEncoder();
+export { FNV_OFFSET, FNV_PRIME, fnv1a };
 
 /** The filter key of `name`: FNV-1a of its UTF-8 bytes (as computed while scanning them, see the module comment). */
-export function nameKey(name: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 0x80) {
-      const b = utf8.encode(name);
-      return fnv1a(b, 0, b.length);
-    }
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return h;
-}
+export const nameKey = textKey;

@@ -15,6 +15,33 @@ const PROBES = 8;
 /** 32-bit words per block (512 bits, one 64-byte cache line). */
 const BLOCK_WORDS = 16;
 
+/** FNV-1a's 32-bit offset basis and prime. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of b[start..end) (the unmixed key; see textKey). */
+export function fnv1a(b: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return h;
+}
+
+const utf8 = new TextEncoder();
+
+/** A filter key for `text`: FNV-1a of its UTF-8 bytes (fnv1a over them gives the same number). */
+export function textKey(text: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      const b = utf8.encode(text);
+      return fnv1a(b, 0, b.length);
+    }
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h;
+}
+
 export class BloomFilter {
   /** How many keys the filter was sized for (at the false-positive rate above). */
   readonly capacity: number;

@@ -6,15 +6,8 @@
  * hold (about 1 in 1,000 new ones, plus real resubmissions) are looked up. A false positive costs one lookup
  * that finds nothing; a key is never wrongly taken as new, because "absent" from a Bloom filter is certain.
  */
-import { GrowingBloomFilter } from '../bloom.ts';
+import { GrowingBloomFilter, textKey } from '../bloom.ts';
 import type { LogStore } from '../store/types.ts';
-
-/** FNV-1a over the key's UTF-16 code units (dedup keys are hex digests: any spread-out 32 bits will do). */
-function filterKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h;
-}
 
 export class DedupFilter {
   readonly #bloom = new GrowingBloomFilter();
@@ -27,11 +20,11 @@ export class DedupFilter {
   }
 
   add(key: string): void {
-    this.#bloom.add(filterKey(key));
+    this.#bloom.add(textKey(key));
   }
 
   /** False only if `key` was never added. */
   mayHave(key: string): boolean {
-    return this.#bloom.mayHave(filterKey(key));
+    return this.#bloom.mayHave(textKey(key));
   }
 }
