@@ -31,7 +31,7 @@ export class LeafHashIndex {
       const v = this.#slots[slot];
       if (v === EMPTY) return best;
       const index = v - 1;
-      if (index < below && (best === undefined || index < best) && tree.leafHashPrefix(index) === prefix && tree.leafHashEquals(index, hash)) best = index;
+      if (index < below && (best === undefined || index < best) && tree.leafHashEquals(index, hash)) best = index;
     }
   }
 
