@@ -13,8 +13,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { after } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -196,6 +197,31 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 export async function listenLoopback(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * For comparing a node:http fast path with the express app it stands in front of: serves `plain` (the reference)
+ * and, beside it, `fast` in front of `app` (which answers what `fast` does not take), both on loopback and closed
+ * after the calling suite. `fastHits()` counts the requests `fast` took.
+ */
+export async function serveWithFastPath(
+  plain: RequestListener,
+  fast: (req: IncomingMessage, res: ServerResponse) => boolean,
+  app: RequestListener,
+): Promise<{ plainUrl: string; bothUrl: string; fastHits: () => number }> {
+  let hits = 0;
+  const plainServer = createServer(plain);
+  const both = createServer((req, res) => {
+    if (fast(req, res)) hits++;
+    else app(req, res);
+  });
+  const plainUrl = await listenLoopback(plainServer);
+  const bothUrl = await listenLoopback(both);
+  after(() => {
+    plainServer.close();
+    both.close();
+  });
+  return { plainUrl, bothUrl, fastHits: () => hits };
 }
 
 /** What the helpers need of a server: its base URL and (for appends) a token. */

@@ -1,28 +1,15 @@
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { createApp } from '../../src/http/app.ts';
 import { fastReads } from '../../src/http/fast.ts';
-import { listenLoopback } from '../helpers/server.ts';
+import { serveWithFastPath } from '../helpers/server.ts';
 import { artifact, openMemoryLog } from '../log/fixtures.ts';
 
 describe('fastReads (inclusion proofs without express)', async () => {
   const { log } = await openMemoryLog();
   await log.append(Array.from({ length: 77 }, (_, i) => artifact(i)));
   const app = createApp({ log, tokens: [] });
-  const fast = fastReads(log);
-  let fastHits = 0;
-  const plain = createServer(app);
-  const both = createServer((req, res) => {
-    if (fast(req, res)) fastHits++;
-    else app(req, res);
-  });
-  const plainUrl = await listenLoopback(plain);
-  const bothUrl = await listenLoopback(both);
-  after(() => {
-    plain.close();
-    both.close();
-  });
+  const { plainUrl, bothUrl, fastHits } = await serveWithFastPath(app, fastReads(log), app);
 
   const queries = [
     'index=0', 'index=76', 'index=5&size=6', 'size=77&index=40', 'index=3&size=50',
@@ -41,6 +28,6 @@ describe('fastReads (inclusion proofs without express)', async () => {
   }
 
   it('served the well-formed successful queries itself', () => {
-    assert.equal(fastHits, 5);
+    assert.equal(fastHits(), 5);
   });
 });

@@ -2,15 +2,14 @@
 // handlers do: two logs
 // with the same keys and clock, one served by express alone and one by the fast path in front of express,
 // get the same sequence of requests, and every answer must match in status, Content-Type and body bytes.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { LIMITS, createApp } from '../../src/http/app.ts';
 import { batchAdmitter, submissionAdmitter } from '../../src/http/appends.ts';
 import { bearerAuthenticator, parseToken } from '../../src/http/auth.ts';
 import { fastAppend } from '../../src/http/fastappend.ts';
 import { Metrics } from '../../src/http/metrics.ts';
-import { listenLoopback, makeSubmission } from '../helpers/server.ts';
+import { makeSubmission, serveWithFastPath } from '../helpers/server.ts';
 import { openMemoryLog } from '../log/fixtures.ts';
 
 const SECRET = 'fast-append-secret-0123456789';
@@ -19,7 +18,6 @@ const tokens = [parseToken(`alice:${SECRET}`)];
 describe('fastAppend (appends without express)', async () => {
   const plainLog = (await openMemoryLog()).log;
   const bothLog = (await openMemoryLog()).log;
-  const plain = createServer(createApp({ log: plainLog, tokens }));
   const metrics = new Metrics();
   const app = createApp({ log: bothLog, tokens, metrics });
   const fast = fastAppend({
@@ -31,17 +29,7 @@ describe('fastAppend (appends without express)', async () => {
     bodyLimit: LIMITS.entryBodyBytes,
     batchBodyLimit: LIMITS.batchBodyBytes,
   });
-  let fastHits = 0;
-  const both = createServer((req, res) => {
-    if (fast(req, res)) fastHits++;
-    else app(req, res);
-  });
-  const plainUrl = await listenLoopback(plain);
-  const bothUrl = await listenLoopback(both);
-  after(() => {
-    plain.close();
-    both.close();
-  });
+  const { plainUrl, bothUrl, fastHits } = await serveWithFastPath(createApp({ log: plainLog, tokens }), fast, app);
 
   const valid = (i: number) => JSON.stringify(makeSubmission(i));
   const bad = JSON.parse(valid(99)) as { subject: { sha256: string } };
@@ -107,7 +95,7 @@ describe('fastAppend (appends without express)', async () => {
   }
 
   it('took exactly the plain requests', () => {
-    assert.equal(fastHits, expectedHits);
+    assert.equal(fastHits(), expectedHits);
     assert.match(metrics.render(bothLog), /stamplog_problems_total\{code="MALFORMED"\} \d+/);
   });
 });
