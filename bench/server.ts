@@ -10,6 +10,7 @@
  *   BENCH_ONLY=single,signed,batch,proofs   only these sections (all by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +43,11 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** The node flags bin/stamplog.js runs the log with; the trivial handler gets them too, for a fair baseline. */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+/**
+ * The node flags bin/stamplog.js runs the log with (read from its `#!/usr/bin/env -S node …` line): the trivial
+ * handler gets them too, for a fair baseline.
+ */
+const SERVER_NODE_FLAGS = readFileSync(join(root, 'bin/stamplog.js'), 'utf8').split('\n')[0].split(' ').slice(3);
 
 /** Starts `args` with node (and `nodeFlags`) and tsx, or runs the executable `command` with `args`. */
 function startProcess(args: string[], portPattern: RegExp, command?: string, nodeFlags: string[] = []): Promise<Running> {
