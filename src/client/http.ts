@@ -44,6 +44,40 @@ export interface ReceiptJSON {
   duplicate: boolean;
 }
 
+/** A batch append's answer in the multi-proof form (`?receipts=multiproof`), shape-checked but unverified. */
+export interface MultiproofAnswer {
+  /** The signed checkpoint note the proof is against. */
+  checkpoint: string;
+  /** One for each submission, in order; `leaf` (the logged leaf) on duplicates only. */
+  entries: { index: number; time: number; duplicate: boolean; leaf?: Uint8Array }[];
+  /** The multi-leaf inclusion proof of the distinct indexes, ascending (merkle/multiproof.ts). */
+  proof: Uint8Array[];
+}
+
+/** The multi-proof answer in `j` (parsed JSON) for a batch of `count` submissions, or undefined if it has another shape. */
+export function multiproofAnswer(j: unknown, count: number): MultiproofAnswer | undefined {
+  if (!isObject(j) || typeof j.checkpoint !== 'string' || !Array.isArray(j.entries) || j.entries.length !== count) return undefined;
+  if (!Array.isArray(j.proof) || j.proof.length > count * 64) return undefined;
+  const entries: MultiproofAnswer['entries'] = [];
+  for (const e of j.entries as unknown[]) {
+    if (!isObject(e) || !isIndex(e.index) || !isIndex(e.time) || typeof e.duplicate !== 'boolean') return undefined;
+    if (!e.duplicate) {
+      entries.push({ index: e.index, time: e.time, duplicate: false });
+      continue;
+    }
+    const leaf = typeof e.leaf === 'string' ? fromBase64(e.leaf) : undefined;
+    if (leaf === undefined) return undefined;
+    entries.push({ index: e.index, time: e.time, duplicate: true, leaf });
+  }
+  const proof: Uint8Array[] = [];
+  for (const h of j.proof as unknown[]) {
+    const b = typeof h === 'string' ? fromBase64(h, 32) : undefined;
+    if (b === undefined) return undefined;
+    proof.push(b);
+  }
+  return { checkpoint: j.checkpoint, entries, proof };
+}
+
 /** One search result. */
 export interface SearchHit {
   index: number;
@@ -109,17 +143,17 @@ export class LogClient {
   }
 
   /** Sends one request (with retries); resolves with the parsed JSON or text of a 2xx answer. */
-  private async request(path: string, init: { method?: string; body?: unknown; auth?: boolean; text?: boolean } = {}): Promise<unknown> {
+  private async request(path: string, init: { method?: string; body?: unknown; bodyText?: string; auth?: boolean; text?: boolean } = {}): Promise<unknown> {
     const url = `${this.url}${path}`;
     const headers: Record<string, string> = { accept: init.text ? 'text/plain' : 'application/json' };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const body = init.bodyText ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (init.auth) {
       if (this.opts.token === undefined || this.opts.token === '') {
         throw new StamplogError('UNAUTHORIZED', 'a submitter token is required: --token or STAMPLOG_TOKEN', { details: { check: 'usage' } });
       }
       headers.authorization = `Bearer ${this.opts.token}`;
     }
-    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const what = `${init.method ?? 'GET'} ${url}`;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
@@ -251,5 +285,16 @@ export class LogClient {
     const j = await this.request('/api/v1/entries/batch', { method: 'POST', body: { entries: subs }, auth: true });
     if (!isObject(j) || !Array.isArray(j.receipts) || j.receipts.length !== subs.length) throw this.bad(what);
     return j.receipts.map((r: unknown) => this.receipt(r, what));
+  }
+
+  /**
+   * `POST /api/v1/entries/batch?receipts=multiproof` with `body`, the JSON text `{"entries": [ … ]}` of `count`
+   * submissions: the answer in the multi-proof form, shape-checked, unverified.
+   */
+  async appendBatchMultiproof(body: string, count: number): Promise<MultiproofAnswer> {
+    const what = 'POST /api/v1/entries/batch?receipts=multiproof';
+    const answer = multiproofAnswer(await this.request('/api/v1/entries/batch?receipts=multiproof', { method: 'POST', bodyText: body, auth: true }), count);
+    if (answer === undefined) throw this.bad(what);
+    return answer;
   }
 }

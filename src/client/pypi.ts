@@ -21,7 +21,8 @@
  * record is validated against the entry rules (DESIGN §3) before it is sent, so one bad record cannot make
  * the log refuse a whole batch.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseRfc3339Utc } from '../leaf/codec.ts';
 import { parseSubmission } from '../leaf/entry.ts';
@@ -164,7 +165,10 @@ export async function* readDocuments(sources: readonly string[]): AsyncGenerator
         .sort()
         .map((n) => join(source, n));
     }
-    for (const p of paths) yield { source: p, doc: parseJson(await readFile(p, 'utf8'), p) };
+    // Synchronous reads: a document is a few tens of KB, and fs/promises' readFile (open, fstat, read, close,
+    // each a round trip to libuv's threads) costs about nine times the CPU of readFileSync (measured: 155 vs
+    // 17 µs for a 32 KB document).
+    for (const p of paths) yield { source: p, doc: parseJson(readFileSync(p, 'utf8'), p) };
   }
 }
 

@@ -20,7 +20,7 @@ import type { SubmitterToken } from './auth.ts';
 import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';
 import { toProblem } from './problem.ts';
 import { Metrics } from './metrics.ts';
-import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, submissionAdmitter } from './appends.ts';
+import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, batchForm, submissionAdmitter } from './appends.ts';
 import type { AppendAnswer } from './appends.ts';
 
 export const LIMITS = Object.freeze({
@@ -178,7 +178,8 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: LIMITS.batchBodyBytes, strict: true, type: 'application/json' }),
     handle(async (req, res) => {
       requireJson(req);
-      sendAnswer(res, await appendBatch(log, metrics, await admitBatch(req.body)));
+      const form = batchForm(new URL(req.originalUrl, 'http://localhost').search);
+      sendAnswer(res, await appendBatch(log, metrics, await admitBatch(req.body), form));
     }),
   );
 

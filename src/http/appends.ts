@@ -110,9 +110,33 @@ export async function appendOne(log: TransparencyLog, metrics: Metrics, admitted
   return { status: duplicates > 0 ? 200 : 201, body: receipts[0] };
 }
 
-/** Appends an admitted batch: 200 with `{"receipts": [ … ]}` in order. */
-export async function appendBatch(log: TransparencyLog, metrics: Metrics, subs: Submission[]): Promise<AppendAnswer> {
-  const { body, count, duplicates } = await log.appendBatchBody(subs);
+/**
+ * How a batch append answers: `receipts` (the default), a receipt for each submission; `multiproof`, one checkpoint
+ * and one multi-leaf inclusion proof for all of them (src/log/receipts.ts multiproofBody).
+ */
+export type BatchForm = 'receipts' | 'multiproof';
+
+/** The query string of the batch endpoint that asks for the multi-proof form, as the fast path matches it. */
+export const MULTIPROOF_QUERY = '?receipts=multiproof';
+
+/**
+ * The answer form a batch request's query string (`search`, with or without its "?") asks for: none, or exactly
+ * `receipts=receipts|multiproof` once. Anything else is refused (MALFORMED) before the body is looked at.
+ */
+export function batchForm(search: string): BatchForm {
+  const params = new URLSearchParams(search);
+  const keys = [...params.keys()];
+  if (keys.length === 0) return 'receipts';
+  const value = params.get('receipts');
+  if (keys.length !== 1 || (value !== 'receipts' && value !== 'multiproof')) {
+    throw new StamplogError('MALFORMED', 'the batch endpoint takes one query parameter, receipts=receipts|multiproof');
+  }
+  return value;
+}
+
+/** Appends an admitted batch: 200 with `{"receipts": [ … ]}` in order, or the multi-proof form. */
+export async function appendBatch(log: TransparencyLog, metrics: Metrics, subs: Submission[], form: BatchForm = 'receipts'): Promise<AppendAnswer> {
+  const { body, count, duplicates } = form === 'multiproof' ? await log.appendBatchMultiproof(subs) : await log.appendBatchBody(subs);
   metrics.appended(count - duplicates, duplicates);
   return { status: 200, body };
 }

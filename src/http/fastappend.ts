@@ -4,9 +4,9 @@
  * request — a trivial express JSON handler answers ~8,000 req/s where the same handler on node:http answers
  * ~26,000 — which is more than sequencing the entry costs.
  *
- * The fast path takes a request only when its headers are the plain case: exactly that method and URL, a
- * Content-Type of application/json (charset absent or UTF-8), no Content-Encoding, a Content-Length within the
- * endpoint's limit, a valid bearer token, and a server still listening. Everything else (a missing token, a
+ * The fast path takes a request only when its headers are the plain case: exactly that method and URL (for a
+ * batch, no query string or exactly `?receipts=multiproof`), a Content-Type of application/json (charset absent
+ * or UTF-8), no Content-Encoding, a Content-Length within the endpoint's limit, a valid bearer token, and a server still listening. Everything else (a missing token, a
  * gzip body, a chunked body, another media type, a draining server) is decided before any body byte is read
  * and left to the express app, whose answers stay the single definition of those errors. Once it has taken a
  * request, it answers every outcome itself through problem.ts, with the bytes express would send: the body is
@@ -17,13 +17,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StamplogError } from '../errors.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
-import { APPEND_CONTENT_TYPE, appendBatch, appendOne } from './appends.ts';
+import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne } from './appends.ts';
 import type { Admitted, AppendAnswer } from './appends.ts';
 import type { Metrics } from './metrics.ts';
 import { toProblem } from './problem.ts';
 
 const PATH = '/api/v1/entries';
 const BATCH_PATH = '/api/v1/entries/batch';
+const BATCH_MULTIPROOF_PATH = `${BATCH_PATH}${MULTIPROOF_QUERY}`;
 const JSON_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
 const FIRST_CHAR = /^[ \t\n\r]*([^ \t\n\r])/;
 
@@ -58,6 +59,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
 
   const single = async (json: unknown): Promise<AppendAnswer> => appendOne(log, metrics, deps.admit(json));
   const batch = async (json: unknown): Promise<AppendAnswer> => appendBatch(log, metrics, await deps.admitBatch(json));
+  const batchMultiproof = async (json: unknown): Promise<AppendAnswer> => appendBatch(log, metrics, await deps.admitBatch(json), 'multiproof');
 
   const answer = async (res: ServerResponse, body: Buffer, respond: (json: unknown) => Promise<AppendAnswer>) => {
     try {
@@ -82,8 +84,9 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
   };
 
   return (req, res) => {
-    if (req.method !== 'POST' || (req.url !== PATH && req.url !== BATCH_PATH)) return false;
-    const isBatch = req.url === BATCH_PATH;
+    const url = req.url;
+    if (req.method !== 'POST' || (url !== PATH && url !== BATCH_PATH && url !== BATCH_MULTIPROOF_PATH)) return false;
+    const isBatch = url !== PATH;
     const limit = isBatch ? deps.batchBodyLimit : deps.bodyLimit;
     const h = req.headers;
     const type = h['content-type'];
@@ -107,7 +110,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
     req.on('end', () => {
       // node:http frames the body by Content-Length, so `received` equals it; the guard costs nothing.
       if (received > limit) fail(res, new StamplogError('TOO_LARGE', `request body exceeds ${limit} bytes`));
-      else void answer(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received), isBatch ? batch : single);
+      else void answer(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received), !isBatch ? single : url === BATCH_PATH ? batch : batchMultiproof);
     });
     return true;
   };

@@ -5,7 +5,8 @@
  * size, so that a batch of consecutive leaves renders each distinct proof hash once. Used on the log's thread
  * (log.ts) and on the receipt thread (receiptthread.ts), so both write the same bytes.
  */
-import { toHex } from '../bytes.ts';
+import { toBase64, toHex } from '../bytes.ts';
+import { jsonStringASCII } from '../json.ts';
 import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
 import type { ProofTextCache } from '../merkle/prove.ts';
@@ -44,4 +45,31 @@ export const BODY_CLOSE = ']}';
 /** The answer body of a batch append: `{"receipts": [ … ]}` around the receipts' texts. */
 export function receiptsBody(receipts: readonly string[]): string {
   return `${BODY_OPEN}${receipts.join(',')}${BODY_CLOSE}`;
+}
+
+/** What a multi-proof answer says of one submission: where it is logged, and when (DESIGN §3: the log's time). */
+export interface MultiproofItem {
+  index: number;
+  time: number;
+  leaf: Uint8Array;
+  duplicate: boolean;
+}
+
+/**
+ * The answer body of a batch append in the multi-proof form (`?receipts=multiproof`), ASCII JSON:
+ *
+ *     {"checkpoint": "<signed note>",
+ *      "entries": [{"index": 7, "time": 1732350000000, "duplicate": false},
+ *                  {"index": 3, "time": 1732340000000, "duplicate": true, "leaf": "<base64>"}, …],
+ *      "proof": ["<base64 hash>", …]}
+ *
+ * one item per submission, in order; `proof` is the multi-leaf inclusion proof (merkle/multiproof.ts) of the
+ * distinct indexes, ascending, in the checkpoint's tree. A new entry's leaf is the canonical encoding of the
+ * submission at `time` (DESIGN §3), which the submitter can compute; a duplicate's is the earlier leaf, sent.
+ */
+export function multiproofBody(items: readonly MultiproofItem[], note: string, proof: readonly Hash[]): string {
+  const entries = items.map((i) =>
+    i.duplicate ? `{"index":${i.index},"time":${i.time},"duplicate":true,"leaf":"${toBase64(i.leaf)}"}` : `{"index":${i.index},"time":${i.time},"duplicate":false}`,
+  );
+  return `{"checkpoint":${jsonStringASCII(note)},"entries":[${entries.join(',')}],"proof":[${proof.map((h) => `"${toBase64(h)}"`).join(',')}]}`;
 }

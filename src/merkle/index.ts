@@ -46,6 +46,15 @@ export {
 } from './verify.ts';
 export { MemoryTree } from './memory.ts';
 export {
+  multiInclusionProofFromHashes,
+  multiInclusionProofIndexes,
+  multiInclusionProofRanges,
+  proveMultiInclusion,
+  rootFromMultiInclusionProof,
+  verifyMultiInclusion,
+  type LeafRange,
+} from './multiproof.ts';
+export {
   MAX_TILES_PER_CALL,
   MAX_TILE_LEVEL,
   TILE_HEIGHT,

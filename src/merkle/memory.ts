@@ -19,6 +19,7 @@ import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';
 import { proveInclusionText, proveWithFoldCache, type FoldCache, type ProofTextCache } from './prove.ts';
 import { foldRange, rangeIndexes, type HashReader } from './stored.ts';
+import { proveMultiInclusion } from './multiproof.ts';
 
 const INITIAL_LEAVES = 1024;
 
@@ -146,6 +147,12 @@ export class MemoryTree implements HashReader {
   proveInclusionText(cache: ProofTextCache, index: number, size: number, render: (h: Hash) => string): { text: string; count: number } {
     this.#checkSize('size', size);
     return proveInclusionText(this.#viewReader, this.#folds, cache, size, index, render);
+  }
+
+  /** Returns the multi-leaf inclusion proof (multiproof.ts) of the leaves at `indexes` in the tree of `size` leaves (default: the current size). */
+  proveMultiInclusion(indexes: readonly number[], size: number = this.#size): Hash[] {
+    this.#checkSize('size', size);
+    return proveMultiInclusion(indexes, size, this.#viewReader);
   }
 
   /** Returns the consistency proof from the tree of `size1` leaves to that of `size2` (default: the current size). */

@@ -5,7 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,8 +100,32 @@ describe('reading index documents', () => {
   });
 });
 
+/**
+ * A proxy in front of `target` that holds every request `delayMs` before forwarding it: a slow link, so that an
+ * interrupted backfill is interrupted mid-run however fast this machine is.
+ */
+async function slowProxy(target: string, delayMs: number): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      setTimeout(() => {
+        const out = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        out.on('error', () => res.destroy());
+        out.end(Buffer.concat(chunks));
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 describe('stamplog backfill against a real server', () => {
   let srv: RunningServer;
+  let slow: { url: string; server: Server };
   let dir: string;
   let home: string;
   const FILES = 6000;
@@ -109,16 +134,19 @@ describe('stamplog backfill against a real server', () => {
     dir = tempDir('stamplog-backfill-');
     home = join(dir, 'home');
     srv = await startServer();
+    slow = await slowProxy(srv.url, 25);
     const r = await stamplog(['corpus', '--files', String(FILES), '--per-project', '60', '--out', join(dir, 'corpus')], { home });
     assert.equal(r.code, 0, show(r));
     assert.equal(readdirSync(join(dir, 'corpus')).length, FILES / 60);
   });
   after(async () => {
+    slow?.server.closeAllConnections();
+    slow?.server.close();
     await srv?.kill();
     removeDir(dir);
   });
 
-  const args = () => ['backfill', join(dir, 'corpus'), '--log', srv.url, '--token', srv.token, '--state', join(dir, 'state.json'), '--batch', '50', '--concurrency', '2'];
+  const args = (url = srv.url) => ['backfill', join(dir, 'corpus'), '--log', url, '--token', srv.token, '--state', join(dir, 'state.json'), '--batch', '50', '--concurrency', '2'];
   const doneBatches = () => {
     try {
       return (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { done: string[] }).done.filter((d) => d !== '').length;
@@ -127,9 +155,9 @@ describe('stamplog backfill against a real server', () => {
     }
   };
 
-  /** Starts a backfill and sends `signal` once the state file records at least `batches` batches. */
+  /** Starts a backfill through the slow link and sends `signal` once the state file records at least `batches` batches. */
   async function interrupted(signal: NodeJS.Signals, batches: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args()], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args(slow.url)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, STAMPLOG_HOME: home, STAMPLOG_TOKEN: '' },

@@ -75,6 +75,14 @@ describe('fastAppend (appends without express)', async () => {
     ['a batch body with another member', json, auth, JSON.stringify({ entries: [makeSubmission(22)], more: 1 }), true, B],
     ['a batch body that is an array', json, auth, JSON.stringify([makeSubmission(22)]), true, B],
     ['a batch without a token', json, undefined, batchOf(makeSubmission(23)), false, B],
+    // The multi-proof form: taken for exactly ?receipts=multiproof, other query strings left to express.
+    ['a multi-proof batch', json, auth, batchOf(...[30, 31, 32].map((i) => makeSubmission(i))), true, `${B}?receipts=multiproof`],
+    ['a multi-proof batch with duplicates', json, auth, batchOf(makeSubmission(33), makeSubmission(33), makeSubmission(1), makeSubmission(30)), true, `${B}?receipts=multiproof`],
+    ['a multi-proof batch with invalid positions', json, auth, batchOf(makeSubmission(34), bad), true, `${B}?receipts=multiproof`],
+    ['the receipts form asked for by name', json, auth, batchOf(makeSubmission(35)), false, `${B}?receipts=receipts`],
+    ['an unknown answer form', json, auth, batchOf(makeSubmission(36)), false, `${B}?receipts=compact`],
+    ['an unknown query parameter', json, auth, batchOf(makeSubmission(36)), false, `${B}?proof=multi`],
+    ['the form asked for twice', json, auth, batchOf(makeSubmission(36)), false, `${B}?receipts=multiproof&receipts=multiproof`],
   ];
   let expectedHits = 0;
   for (const [name, type, authorization, body, taken, path = '/api/v1/entries'] of cases) {
@@ -93,6 +101,16 @@ describe('fastAppend (appends without express)', async () => {
       assert.equal(await b.text(), await a.text());
     });
   }
+
+  it('refuses an unknown answer form before logging anything (400 MALFORMED)', async () => {
+    const before = bothLog.checkpoint.size;
+    const r = await fetch(`${bothUrl}${B}?receipts=compact`, { method: 'POST', headers: { 'content-type': json, authorization: auth }, body: batchOf(makeSubmission(37)) });
+    assert.equal(r.status, 400);
+    const p = (await r.json()) as { code: string; detail: string };
+    assert.equal(p.code, 'MALFORMED');
+    assert.match(p.detail, /receipts=receipts\|multiproof/);
+    assert.equal(bothLog.checkpoint.size, before);
+  });
 
   it('took exactly the plain requests', () => {
     assert.equal(fastHits(), expectedHits);

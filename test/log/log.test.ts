@@ -10,6 +10,11 @@ import { hashEqual } from '../../src/merkle/hash.ts';
 import { StamplogError, isStamplogError } from '../../src/errors.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
 import { asciiJSON } from '../../src/json.ts';
+import { encodeLeaf, makeEntry } from '../../src/leaf/entry.ts';
+import { leafHash } from '../../src/merkle/hash.ts';
+import { verifyMultiInclusion } from '../../src/merkle/multiproof.ts';
+import { verifyCheckpointWithPolicy } from '../../src/note/policy.ts';
+import { parseTlogProof } from '../../src/note/tlogproof.ts';
 import { artifact, logKeys, openMemoryLog, ORIGIN } from './fixtures.ts';
 
 const policy = parsePolicy(`log ${logKeys().logVerifierKey}\nquorum none\n`);
@@ -158,6 +163,56 @@ describe('TransparencyLog.appendJSON', () => {
         assert.deepEqual(JSON.parse(text), expected[i]);
         assert.equal(text, asciiJSON(JSON.stringify(expected[i])));
       });
+    }
+  });
+});
+
+describe('TransparencyLog.appendBatchMultiproof', () => {
+  it('answers where each receipt would have put the entry, with one proof that verifies for the whole batch', async () => {
+    const receipts = (await openMemoryLog()).log;
+    const multi = (await openMemoryLog()).log;
+    const withName = (i: number, filename: string) => {
+      const a = artifact(i);
+      return { ...a, subject: { ...a.subject, filename } };
+    };
+    const rounds = [
+      [artifact(1)],
+      Array.from({ length: 300 }, (_, i) => artifact(100 + i)),
+      [artifact(1), artifact(2), artifact(2), artifact(150)], // a duplicate, a new one twice, an older one
+      [withName(3, 'caf\u00e9-\u{1F600}-1.0.tar.gz')],
+      Array.from({ length: 40 }, (_, i) => artifact(1000 + i)),
+    ];
+    for (const subs of rounds) {
+      const expected = await receipts.append(subs);
+      const got = await multi.appendBatchMultiproof(subs);
+      assert.match(got.body, /^[\x20-\x7e]*$/);
+      assert.equal(got.count, subs.length);
+      assert.equal(got.duplicates, expected.filter((r) => r.duplicate).length);
+      const answer = JSON.parse(got.body) as { checkpoint: string; entries: { index: number; time: number; duplicate: boolean; leaf?: string }[]; proof: string[] };
+      assert.deepEqual(Object.keys(answer), ['checkpoint', 'entries', 'proof']);
+      // The same checkpoint the receipts carry, and the same places and times.
+      assert.equal(answer.checkpoint, parseTlogProof(expected[0].proof).note);
+      const cp = verifyCheckpointWithPolicy(policy, answer.checkpoint).checkpoint;
+      assert.equal(cp.size, multi.checkpoint.size);
+      const byIndex = new Map<number, Uint8Array>();
+      answer.entries.forEach((e, i) => {
+        const r = verifyReceipt(expected[i].proof, policy);
+        assert.deepEqual({ index: e.index, time: e.time, duplicate: e.duplicate }, { index: r.index, time: r.entry.time, duplicate: expected[i].duplicate });
+        // A new entry's leaf is the submission's canonical encoding at `time`; a duplicate's is sent.
+        if (e.duplicate) assert.deepEqual(Buffer.from(e.leaf ?? '', 'base64'), Buffer.from(r.leaf));
+        else assert.equal(e.leaf, undefined);
+        const leaf = e.duplicate ? r.leaf : encodeLeaf(makeEntry(subs[i], e.time));
+        assert.deepEqual(leaf, r.leaf);
+        byIndex.set(e.index, leafHash(leaf));
+      });
+      const indexes = [...byIndex.keys()].sort((a, b) => a - b);
+      const proof = answer.proof.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+      verifyMultiInclusion(indexes, indexes.map((i) => byIndex.get(i) as Uint8Array), cp.size, proof, cp.rootHash);
+      if (indexes.length > 1) {
+        // The first leaf's hash in the last one's place: refused.
+        const swapped = indexes.map((i) => byIndex.get(i === indexes[0] ? (indexes.at(-1) as number) : i) as Uint8Array);
+        assert.throws(() => verifyMultiInclusion(indexes, swapped, cp.size, proof, cp.rootHash), /multi-leaf inclusion proof/);
+      }
     }
   });
 });
