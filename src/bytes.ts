@@ -14,7 +14,9 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
-const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
+/** The value of each lowercase hex digit by character code, -1 for every other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
 
 /** Lowercase hex of `b` (portable implementation). */
 export function toHexPortable(b: Uint8Array): string {
@@ -49,15 +51,22 @@ export const toHex: (b: Uint8Array) => string =
 export const toBase64: (b: Uint8Array) => string =
   NodeBuffer === undefined ? toBase64Portable : (b) => NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
-/** The bytes spelled by `s` in lowercase hex, or undefined if `s` is not exactly that (of `length` bytes if given). */
+/**
+ * The bytes spelled by `s` in lowercase hex, or undefined if `s` is not exactly that (of `length` bytes if given).
+ * One pass over the character codes: every submission's digest comes through here, and a validating regex
+ * followed by Buffer's decoder cost about four times as much for 64 digits.
+ */
 export function fromHex(s: string, length?: number): Uint8Array | undefined {
-  if (typeof s !== 'string' || (length !== undefined && s.length !== 2 * length) || !LOWER_HEX.test(s)) return undefined;
-  if (NodeBuffer !== undefined) {
-    const b = NodeBuffer.from(s, 'hex');
-    return new Uint8Array(b.buffer, b.byteOffset, b.length);
-  }
+  if (typeof s !== 'string' || s.length % 2 !== 0 || (length !== undefined && s.length !== 2 * length)) return undefined;
   const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0, j = 0; i < out.length; i++, j += 2) {
+    const hi = s.charCodeAt(j);
+    const lo = s.charCodeAt(j + 1);
+    const h = hi < 128 ? HEX_VALUE[hi] : -1;
+    const l = lo < 128 ? HEX_VALUE[lo] : -1;
+    if ((h | l) < 0) return undefined;
+    out[i] = (h << 4) | l;
+  }
   return out;
 }
 

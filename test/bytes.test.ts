@@ -16,6 +16,18 @@ describe('bytes: hex and base64', () => {
     );
   });
 
+  it('fromHex accepts exactly the lowercase hex a regex and Buffer accept, and decodes it the same (property)', () => {
+    const alphabet = '0123456789abcdefABCDEFgz \u0660\u0130';
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }), (chars) => {
+        const s = chars.join('');
+        const expected = /^(?:[0-9a-f]{2})*$/.test(s) ? new Uint8Array(Buffer.from(s, 'hex')) : undefined;
+        assert.deepEqual(fromHex(s), expected, JSON.stringify(s));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('both base64 decoders accept exactly the same strings', () => {
     const alphabet = 'AQgw+/=a\n =-_';
     fc.assert(

@@ -123,7 +123,7 @@ online(
     .description('ingest history: PyPI JSON API or PEP 691 documents (files, directories of *.json, URLs) as backfill artifact entries, resumably')
     .option('--state <file>', 'state file recording acknowledged batches (resume by running again)', '.stamplog-backfill.json')
     .option('--batch <n>', 'submissions per batch request', integer(1, 1000), 1000)
-    .option('--concurrency <n>', 'batch requests in flight', integer(1, 64), 4)
+    .option('--concurrency <n>', 'batch requests in flight', integer(1, 64), 8)
     .option('--no-progress', 'no progress lines on stderr'),
   true,
 ).action(async (sources: string[], opts) => (await import('./backfill.ts')).backfillCommand(sources, opts));

@@ -168,7 +168,7 @@ function batchBody(records: readonly BackfillRecord[]): { body: string; hash: st
 export async function backfill(client: LogClient, sources: readonly string[], opts: BackfillOptions): Promise<BackfillSummary> {
   const batchSize = opts.batchSize ?? 1000;
   if (!(batchSize >= 1 && batchSize <= 1000)) throw failure('usage', 'MALFORMED', 'batch size: 1 to 1,000');
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
   const now = opts.now ?? Date.now;
   const started = now();
   const state = await loadState(opts.statePath, opts.origin, batchSize);

@@ -72,10 +72,14 @@ export function versionFromFilename(project: string, filename: string): string |
   return undefined;
 }
 
-/** An RFC 3339 upload time (PyPI writes microseconds, and a legacy `upload_time` without a zone: UTC). */
-function uploadTime(v: unknown): number | undefined {
+/**
+ * The upload time `v` as the RFC 3339 UTC text the log reads, or undefined: PyPI's own spelling when it is one
+ * (microseconds are fine: the log keeps milliseconds), else a legacy `upload_time` without a zone read as UTC.
+ */
+function uploadTime(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
-  return parseRfc3339Utc(v) ?? parseRfc3339Utc(`${v}Z`);
+  if (parseRfc3339Utc(v) !== undefined) return v;
+  return parseRfc3339Utc(`${v}Z`) === undefined ? undefined : `${v}Z`;
 }
 
 function record(out: ParsedDocument, source: string, project: string, version: string | undefined, f: Record<string, unknown>, sha: unknown, size: unknown, at: unknown): void {
@@ -91,7 +95,7 @@ function record(out: ParsedDocument, source: string, project: string, version: s
   const json: SubmissionJSON = {
     kind: 'artifact',
     subject: { project, version, filename, sha256: sha.toLowerCase(), size },
-    claims: uploadedAt === undefined ? { backfill: true } : { uploadedAt: new Date(uploadedAt).toISOString(), backfill: true },
+    claims: uploadedAt === undefined ? { backfill: true } : { uploadedAt, backfill: true },
   };
   try {
     out.records.push({ json, sub: parseSubmission(json) });

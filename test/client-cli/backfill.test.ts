@@ -45,8 +45,8 @@ describe('reading index documents', () => {
     assert.deepEqual(
       records.map((r) => r.json),
       [
-        { kind: 'artifact', subject: { project: 'demo', version: '1.0', filename: 'demo-1.0.tar.gz', sha256: 'a'.repeat(64), size: 10 }, claims: { uploadedAt: '2010-01-02T03:04:05.678Z', backfill: true } },
-        { kind: 'artifact', subject: { project: 'demo', version: '2.0', filename: 'demo-2.0-py3-none-any.whl', sha256: 'b'.repeat(64), size: 20 }, claims: { uploadedAt: '2011-01-02T03:04:05.000Z', backfill: true } },
+        { kind: 'artifact', subject: { project: 'demo', version: '1.0', filename: 'demo-1.0.tar.gz', sha256: 'a'.repeat(64), size: 10 }, claims: { uploadedAt: '2010-01-02T03:04:05.678901Z', backfill: true } },
+        { kind: 'artifact', subject: { project: 'demo', version: '2.0', filename: 'demo-2.0-py3-none-any.whl', sha256: 'b'.repeat(64), size: 20 }, claims: { uploadedAt: '2011-01-02T03:04:05Z', backfill: true } },
       ],
     );
     assert.deepEqual(
@@ -57,6 +57,12 @@ describe('reading index documents', () => {
       ],
     );
     assert.equal(records[0].sub.claims?.backfill, true);
+    // PyPI's spelling goes to the log as it is (microseconds; a legacy time without a zone gets its Z): the
+    // submission keeps milliseconds.
+    assert.deepEqual(
+      records.map((r) => r.sub.claims?.uploadedAt),
+      [Date.UTC(2010, 0, 2, 3, 4, 5, 678), Date.UTC(2011, 0, 2, 3, 4, 5)],
+    );
     // The per-version document has only `urls`.
     const one = recordsFromDocument({ info: { name: 'demo', version: '3.0' }, urls: [{ filename: 'demo-3.0.tar.gz', digests: { sha256: 'c'.repeat(64) }, size: 1 }] }, 'v.json');
     assert.equal(one.records[0].json.subject.version, '3.0');

@@ -87,6 +87,32 @@ describe('parseRfc3339Utc', () => {
     for (const s of bad) assert.equal(parseRfc3339Utc(s), undefined, s);
   });
 
+  it('agrees with a regex reference on arbitrary and near-miss spellings (property)', () => {
+    // The definition, as a regex (what the parser replaced for speed), with the same range checks.
+    const reference = (t: string): number | undefined => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/.exec(t);
+      if (m === null) return undefined;
+      const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+      const days = mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
+      if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || se > 59) return undefined;
+      return Date.UTC(y, mo - 1, d, h, mi, se, m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)));
+    };
+    const digit = fc.constantFrom(...'0123456789');
+    const near = fc
+      .tuple(fc.integer({ min: 1960, max: 10_000 }), fc.nat(14), fc.nat(33), fc.nat(25), fc.nat(61), fc.nat(61), fc.array(digit, { maxLength: 11 }), fc.boolean())
+      .map(([y, mo, d, h, mi, se, frac, dot]) => {
+        const two = (v: number) => String(v).padStart(2, '0');
+        return `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(se)}${dot || frac.length > 0 ? '.' : ''}${frac.join('')}Z`;
+      });
+    const mutated = fc.tuple(near, fc.nat(40), fc.string({ minLength: 1, maxLength: 1 })).map(([t, at, c]) => t.slice(0, at % t.length) + c + t.slice((at % t.length) + 1));
+    fc.assert(
+      fc.property(fc.oneof(near, mutated, fc.string({ maxLength: 32 })), (t) => {
+        assert.equal(parseRfc3339Utc(t), reference(t), t);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('round-trips with formatRfc3339Utc over the whole range', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MAX_RFC3339_MS }), (ms) => {
