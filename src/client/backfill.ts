@@ -152,7 +152,7 @@ export function multiproofChecker(policy: Policy, origin: string): (a: Multiproo
     const hashes = indexes.map((i) => byIndex.get(i) as Uint8Array);
     const size = cp.size;
     const root = cp.rootHash;
-    tagged('proof', `${what}: multi-leaf inclusion proof`, () => verifyMultiInclusion(indexes, hashes, size, a.proof, root));
+    tagged('proof', what, () => verifyMultiInclusion(indexes, hashes, size, a.proof, root));
     return cp;
   };
 }

@@ -37,7 +37,6 @@ export {
   proveInclusionAsync,
 } from './prove.ts';
 export {
-  InclusionVerifier,
   MAX_PROOF_HASHES,
   rootFromInclusionProof,
   rootsFromConsistencyProof,

@@ -72,17 +72,12 @@ function checkInclusionArgs(leafHash: Hash, index: number, size: number, proof: 
   }
 }
 
-/**
- * RFC 9162 §2.1.3.2 steps 2–4 for checked arguments, hashing `r` (the leaf hash) in place into the root the proof
- * implies. Before step i, `stopAt(sn, fn, i)` (if given) may end the walk by answering true: climb then returns
- * false and `r` holds the hash of the node (sn, fn) reached so far.
- */
-function climb(r: Hash, index: number, size: number, proof: readonly Hash[], stopAt?: (sn: number, fn: number, i: number) => boolean): boolean {
+/** RFC 9162 §2.1.3.2 steps 2–4 for checked arguments, hashing `r` (the leaf hash) in place into the root the proof implies. */
+function climb(r: Hash, index: number, size: number, proof: readonly Hash[]): void {
   // Step 2–3: fn = leaf_index, sn = tree_size − 1, r = hash.
   let fn = index;
   let sn = size - 1;
   for (let i = 0; i < proof.length; i++) {
-    if (stopAt !== undefined && stopAt(sn, fn, i)) return false;
     const p = proof[i];
     // Step 4b: a right child (LSB(fn) set) or the last node of its level hashes with a left sibling.
     if (fn % 2 === 1 || fn === sn) {
@@ -102,7 +97,6 @@ function climb(r: Hash, index: number, size: number, proof: readonly Hash[], sto
     sn = half(sn);
   }
   // Step 5 (sn = 0) holds by construction: the length check ran the same loop.
-  return true;
 }
 
 /**
@@ -125,69 +119,6 @@ export function verifyInclusion(leafHash: Hash, index: number, size: number, pro
   const calculated = rootFromInclusionProof(leafHash, index, size, proof);
   // RFC 9162 §2.1.3.2 step 5: compare r against the root hash.
   if (!hashEqual(calculated, root)) throw new RootMismatchError('inclusion proof', root, calculated);
-}
-
-/** A node that a verified proof passed through: its hash, and the proof entries that led from it to the root. */
-interface VerifiedNode {
-  readonly hash: Hash;
-  readonly proof: readonly Hash[];
-  readonly from: number;
-}
-
-/**
- * verifyInclusion for many proofs against one tree (`size` leaves, root `root`), remembering each node a verified
- * proof passed through: its position (a level's last index sn and its own index fn), the hash the proof computed
- * for it, and the proof entries above it. A later proof that reaches a remembered node with the same hash and the
- * same remaining entries would repeat exactly the computation that already ended at the root, so it is accepted
- * there. The answer for every proof is verifyInclusion's (same acceptance, same errors); the proofs of a batch of
- * consecutive leaves cost about one node hash each instead of log2(size). Memory: about one node per leaf verified;
- * the proof arrays passed in are kept (not copied) and must not be changed afterwards.
- */
-export class InclusionVerifier {
-  /** By sn (which fixes the level in a tree of this size), then by fn. */
-  readonly #nodes = new Map<number, Map<number, VerifiedNode>>();
-
-  constructor(
-    readonly size: number,
-    readonly root: Hash,
-  ) {
-    checkUint('size', size);
-    checkHash('root', root);
-  }
-
-  /** As verifyInclusion(leafHash, index, this.size, proof, this.root). */
-  verify(leafHash: Hash, index: number, proof: readonly Hash[]): void {
-    checkInclusionArgs(leafHash, index, this.size, proof);
-    // RFC 9162 §2.1.3.2 as rootFromInclusionProof, looking for a remembered node before each step.
-    const passed: { sn: number; fn: number; hash: Hash; from: number }[] = [];
-    const r = leafHash.slice();
-    const reachedKnown = (sn: number, fn: number, i: number): boolean => {
-      const known = this.#nodes.get(sn)?.get(fn);
-      if (known !== undefined && hashEqual(known.hash, r) && sameEntries(proof, i, known.proof, known.from)) return true;
-      passed.push({ sn, fn, hash: r.slice(), from: i });
-      return false;
-    };
-    if (climb(r, index, this.size, proof, reachedKnown) && !hashEqual(r, this.root)) throw new RootMismatchError('inclusion proof', this.root, r);
-    this.#remember(passed, proof);
-  }
-
-  #remember(passed: readonly { sn: number; fn: number; hash: Hash; from: number }[], proof: readonly Hash[]): void {
-    for (const n of passed) {
-      let level = this.#nodes.get(n.sn);
-      if (level === undefined) {
-        level = new Map();
-        this.#nodes.set(n.sn, level);
-      }
-      level.set(n.fn, { hash: n.hash, proof, from: n.from });
-    }
-  }
-}
-
-/** True iff a[i..] and b[j..] hold the same hashes. */
-function sameEntries(a: readonly Hash[], i: number, b: readonly Hash[], j: number): boolean {
-  if (a.length - i !== b.length - j) return false;
-  for (; i < a.length; i++, j++) if (a[i] !== b[j] && !hashEqual(a[i], b[j])) return false;
-  return true;
 }
 
 /** Number of hashes a consistency proof from size1 to size2 must have, for 0 < size1 < size2. */

@@ -4,7 +4,8 @@
  * dedup across crashes) from several async clients, SIGKILL the process at seeded random moments (some of them
  * during start-up), restart it, and record everything the log ever acknowledged or published:
  *
- * - every 2xx receipt, verified offline (verifyReceipt) the moment it arrives;
+ * - every 2xx receipt, verified offline (verifyReceipt) the moment it arrives, and every multi-proof batch
+ *   answer (`?receipts=multiproof`), verified the way a backfill does (multiproofChecker);
  * - every checkpoint served by `/checkpoint` or carried by a receipt, verified (log signature and timestamp
  *   cosignature) the moment it is seen.
  *
@@ -24,6 +25,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { multiproofChecker } from '../../src/client/backfill.ts';
+import { multiproofAnswer } from '../../src/client/http.ts';
 import { verifyReceipt } from '../../src/client/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import type { Policy } from '../../src/note/policy.ts';
@@ -33,7 +36,7 @@ import { ed25519NoteVerifier } from '../../src/note/keys.ts';
 import type { NoteVerifier } from '../../src/note/keys.ts';
 import { parseTlogProof } from '../../src/note/tlogproof.ts';
 import { EMPTY_ROOT, MemoryTree, TILE_WIDTH, decodeEntryBundle, entryBundlePath, hashEqual, tileData, tilePath, tilesForSize, verifyConsistency, verifyInclusion } from '../../src/merkle/index.ts';
-import { decodeLeaf, dedupKey, fromBase64, toBase64, toHex } from '../../src/leaf/index.ts';
+import { decodeLeaf, dedupKey, encodeLeaf, fromBase64, makeEntry, parseSubmission, toBase64, toHex } from '../../src/leaf/index.ts';
 import type { SubmissionJSON } from '../../src/leaf/types.ts';
 import { REPO_ROOT, getBytes, getJson, makeSubmission, mapConcurrent, startServer } from '../helpers/server.ts';
 import type { ReceiptJSON, RunningServer, ServerRef } from '../helpers/server.ts';
@@ -66,9 +69,11 @@ export class CrashObserver {
   private readonly policy: Policy;
   private readonly logVerifier: NoteVerifier;
   private readonly tsVerifier: NoteVerifier;
+  private readonly checkMultiproof: ReturnType<typeof multiproofChecker>;
 
   constructor(readonly logKey: string, readonly timestampKey: string) {
     this.policy = parsePolicy(`log ${logKey}\nquorum none\n`);
+    this.checkMultiproof = multiproofChecker(this.policy, logKey.slice(0, logKey.indexOf('+')));
     this.logVerifier = ed25519NoteVerifier(logKey);
     this.tsVerifier = cosignatureVerifier(timestampKey);
   }
@@ -133,12 +138,43 @@ export class CrashObserver {
       this.violation(`${where}: receipt for index ${r.index} does not verify: ${(e as Error).message}`);
       return;
     }
-    const known = this.acked.get(r.index);
-    if (known === undefined) this.acked.set(r.index, leafB64);
-    else if (known !== leafB64) this.violation(`index ${r.index} acknowledged for two different leaves (${where})`);
+    this.acknowledge(r.index, leafB64, subId, where);
+  }
+
+  /**
+   * Records the multi-proof answer `body` (`?receipts=multiproof`) for the submissions `subIds` (`subs`): it must
+   * verify (multiproofChecker: checkpoint, every leaf through the proof) and not contradict an earlier answer.
+   */
+  observeMultiproof(body: unknown, subIds: readonly number[], subs: readonly SubmissionJSON[], where: string): void {
+    const answer = multiproofAnswer(body, subIds.length);
+    if (answer === undefined) {
+      this.violation(`${where}: a multi-proof answer of another shape: ${JSON.stringify(body).slice(0, 300)}`);
+      return;
+    }
+    this.receipts += subIds.length;
+    const parsed = subs.map((j) => parseSubmission(j));
+    try {
+      this.checkMultiproof(answer, parsed, where);
+    } catch (e) {
+      this.violation(`${where}: the multi-proof answer does not verify: ${(e as Error).message}`);
+      return;
+    }
+    this.observeCheckpoint(answer.checkpoint, `${where} (multi-proof checkpoint)`);
+    answer.entries.forEach((e, i) => {
+      if (e.duplicate) this.duplicates++;
+      const leaf = e.leaf ?? encodeLeaf(makeEntry(parsed[i], e.time));
+      this.acknowledge(e.index, toBase64(leaf), subIds[i], `${where} [${i}]`);
+    });
+  }
+
+  /** Records that submission `subId` was acknowledged at `index` with leaf `leafB64`, unless that contradicts an earlier acknowledgement. */
+  private acknowledge(index: number, leafB64: string, subId: number, where: string): void {
+    const known = this.acked.get(index);
+    if (known === undefined) this.acked.set(index, leafB64);
+    else if (known !== leafB64) this.violation(`index ${index} acknowledged for two different leaves (${where})`);
     const had = this.indexOfSub.get(subId);
-    if (had === undefined) this.indexOfSub.set(subId, r.index);
-    else if (had !== r.index) this.violation(`submission ${subId} acknowledged at index ${had} and again at ${r.index} (${where})`);
+    if (had === undefined) this.indexOfSub.set(subId, index);
+    else if (had !== index) this.violation(`submission ${subId} acknowledged at index ${had} and again at ${index} (${where})`);
   }
 
   /**
@@ -407,8 +443,13 @@ class LoadDriver {
             mine.push(ids[0]);
           } else this.unexpected(r.status, r.body, where, ids, lost);
         } else {
-          const r = await post(srv, '/api/v1/entries/batch', { entries: ids.map((id) => this.submission(id)) });
-          if (r.status === 200) {
+          // Some batches ask for the multi-proof answer instead of a receipt each.
+          const multiproof = this.rnd() < 0.3;
+          const r = await post(srv, `/api/v1/entries/batch${multiproof ? '?receipts=multiproof' : ''}`, { entries: ids.map((id) => this.submission(id)) });
+          if (r.status === 200 && multiproof) {
+            this.observer.observeMultiproof(r.body, ids, ids.map((id) => this.submission(id)), where);
+            mine.push(...ids);
+          } else if (r.status === 200) {
             const receipts = (r.body as { receipts: ReceiptJSON[] }).receipts;
             if (receipts.length !== ids.length) this.observer.violation(`${where}: ${receipts.length} receipts for ${ids.length} submissions`);
             receipts.forEach((rc, i) => this.observer.observeReceipt(rc, ids[i], this.submission(ids[i]), `${where} [${i}]`));

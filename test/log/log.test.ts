@@ -138,22 +138,26 @@ describe('TransparencyLog', () => {
   });
 });
 
+/** Append rounds that cover new entries, duplicates of earlier rounds and of themselves, later sizes, non-ASCII text. */
+const ROUNDS = (() => {
+  const withName = (i: number, filename: string) => {
+    const a = artifact(i);
+    return { ...a, subject: { ...a.subject, filename } };
+  };
+  return [
+    [artifact(1)],
+    Array.from({ length: 300 }, (_, i) => artifact(100 + i)),
+    [artifact(1), artifact(2), artifact(2), artifact(150)], // a duplicate, a new one twice, an older one
+    [withName(3, 'caf\u00e9-\u{1F600}-1.0.tar.gz')],
+    Array.from({ length: 40 }, (_, i) => artifact(1000 + i)),
+  ];
+})();
+
 describe('TransparencyLog.appendJSON', () => {
   it('answers the JSON text of the receipts append gives, ASCII only, for new entries, duplicates and later sizes', async () => {
     const objects = (await openMemoryLog()).log;
     const texts = (await openMemoryLog()).log;
-    const withName = (i: number, filename: string) => {
-      const a = artifact(i);
-      return { ...a, subject: { ...a.subject, filename } };
-    };
-    const rounds = [
-      [artifact(1)],
-      Array.from({ length: 300 }, (_, i) => artifact(100 + i)),
-      [artifact(1), artifact(2), artifact(2), artifact(150)], // a duplicate, a new one twice, an older one
-      [withName(3, 'caf\u00e9-\u{1F600}-1.0.tar.gz')],
-      Array.from({ length: 40 }, (_, i) => artifact(1000 + i)),
-    ];
-    for (const subs of rounds) {
+    for (const subs of ROUNDS) {
       const expected = await objects.append(subs);
       const got = await texts.appendJSON(subs);
       assert.equal(got.receipts.length, expected.length);
@@ -171,18 +175,7 @@ describe('TransparencyLog.appendBatchMultiproof', () => {
   it('answers where each receipt would have put the entry, with one proof that verifies for the whole batch', async () => {
     const receipts = (await openMemoryLog()).log;
     const multi = (await openMemoryLog()).log;
-    const withName = (i: number, filename: string) => {
-      const a = artifact(i);
-      return { ...a, subject: { ...a.subject, filename } };
-    };
-    const rounds = [
-      [artifact(1)],
-      Array.from({ length: 300 }, (_, i) => artifact(100 + i)),
-      [artifact(1), artifact(2), artifact(2), artifact(150)], // a duplicate, a new one twice, an older one
-      [withName(3, 'caf\u00e9-\u{1F600}-1.0.tar.gz')],
-      Array.from({ length: 40 }, (_, i) => artifact(1000 + i)),
-    ];
-    for (const subs of rounds) {
+    for (const subs of ROUNDS) {
       const expected = await receipts.append(subs);
       const got = await multi.appendBatchMultiproof(subs);
       assert.match(got.body, /^[\x20-\x7e]*$/);

@@ -1,10 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { RootMismatchError } from '../../src/errors.ts';
 import {
   EMPTY_ROOT,
-  InclusionVerifier,
   MAX_PROOF_HASHES,
   MemoryTree,
   emptyRoot,
@@ -119,61 +117,5 @@ describe('verifyConsistency', () => {
     assertStamplogError(() => verifyConsistency(20, 6, p, r1, r2), 'PROOF_MISMATCH');
     assertStamplogError(() => verifyConsistency(6, 20, [], r1, r2), 'PROOF_MISMATCH');
     assertStamplogError(() => verifyConsistency(6, 20, [...p, p[0]], r1, r2), 'PROOF_MISMATCH');
-  });
-});
-
-describe('InclusionVerifier', () => {
-  const outcome = (f: () => void): string => {
-    try {
-      f();
-      return 'ok';
-    } catch (e) {
-      return e instanceof Error ? `${e.constructor.name}:${(e as { code?: string }).code ?? ''}:${e.message}` : String(e);
-    }
-  };
-
-  it('answers exactly as verifyInclusion, proof after proof, with good, mutated and misplaced proofs', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 700 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 120 }),
-        (size, steps) => {
-          const tree = new MemoryTree();
-          for (let i = 0; i < size; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
-          const root = tree.root();
-          const v = new InclusionVerifier(size, root);
-          for (const [at, mutation, pick, byte] of steps) {
-            const index = at % size;
-            let leaf = tree.leafHash(index);
-            let proof = tree.proveInclusion(index, size);
-            let claimed = index;
-            if (mutation === 1 && proof.length > 0) {
-              proof = proof.map((h) => h.slice());
-              proof[pick % proof.length][byte % 32] ^= 1; // a flipped bit anywhere in the proof
-            } else if (mutation === 2) {
-              leaf = leaf.slice();
-              leaf[byte % 32] ^= 0x80; // another leaf
-            } else if (mutation === 3) {
-              claimed = (index + 1 + (pick % size)) % size; // the right proof for another index
-            } else if (mutation === 4 && proof.length > 0) {
-              proof = proof.slice(0, -1); // too short
-            }
-            assert.equal(outcome(() => v.verify(leaf, claimed, proof)), outcome(() => verifyInclusion(leaf, claimed, size, proof, root)), `size ${size} index ${claimed} mutation ${mutation}`);
-          }
-        },
-      ),
-      { seed: 61, numRuns: 150 },
-    );
-  });
-
-  it('verifies every leaf of a tree, in any order, and still refuses a proof whose upper part was altered', () => {
-    const tree = new MemoryTree();
-    for (let i = 0; i < 1000; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
-    const v = new InclusionVerifier(1000, tree.root());
-    for (let i = 999; i >= 0; i -= 3) v.verify(tree.leafHash(i), i, tree.proveInclusion(i, 1000));
-    for (let i = 0; i < 1000; i++) v.verify(tree.leafHash(i), i, tree.proveInclusion(i, 1000));
-    const proof = tree.proveInclusion(500, 1000).map((h) => h.slice());
-    proof[proof.length - 1][0] ^= 1; // the entry just below the root: every node beneath it is remembered
-    assert.throws(() => v.verify(tree.leafHash(500), 500, proof), RootMismatchError);
   });
 });
