@@ -17,6 +17,8 @@ export { leafHash, nodeHash, EMPTY_ROOT, type Hash } from './merkle/hash.ts';
  * same for a proof that the tree of size1 (root1) is a prefix of the tree of size2 (root2).
  */
 export { rootFromInclusionProof, verifyInclusion, rootsFromConsistencyProof, verifyConsistency } from './merkle/verify.ts';
+/** The same for several leaves at once: the multi-leaf proof of a batch append's `?receipts=multiproof` answer. */
+export { rootFromMultiInclusionProof, verifyMultiInclusion } from './merkle/multiproof.ts';
 /** An append-only in-memory tree: roots of any size, inclusion and consistency proofs. */
 export { MemoryTree } from './merkle/memory.ts';
 /** C2SP tlog-tiles: strict tile path codec, tile contents, a HashReader over fetched tiles, entry bundles. */
