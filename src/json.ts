@@ -32,3 +32,55 @@ export function asciiJSON(json: string): string {
   // bytes again gives a one-byte string, which is what makes everything joined with it one byte a character.
   return utf8Decoder.decode(utf8Encoder.encode(json.replace(NON_ASCII, escapeNonASCII)));
 }
+
+/**
+ * The first member name that occurs twice in one object of the JSON text `text`, or undefined. `text` must be
+ * valid JSON (call this after JSON.parse accepted it): the scan follows only strings and brackets. JSON.parse
+ * silently keeps the last of duplicate names where other parsers keep the first, so a document with duplicates
+ * says different things to different readers (RFC 8259 §4: names within an object SHOULD be unique); the log
+ * refuses such requests rather than pick one reading. Names are compared after unescaping ("a" and "\u0061" are
+ * the same name).
+ */
+export function duplicateMemberName(text: string): string | undefined {
+  // One entry per open bracket: the names seen so far in an object, or null for an array.
+  const open: (string[] | null)[] = [];
+  let expectName = false;
+  // Most of a request's bytes are inside strings: jump over them with indexOf, char by char only through the rare
+  // string that holds a backslash (the next one's position is kept, so finding out costs one scan in all).
+  let backslash = text.indexOf('\\');
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      if (backslash !== -1 && backslash < i) backslash = text.indexOf('\\', i);
+      i = text.indexOf('"', i + 1);
+      if (i < 0) return undefined; // an unterminated string: not JSON, which the caller's parser has refused
+      const escaped = backslash !== -1 && backslash < i;
+      if (escaped) {
+        for (i = start + 1; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 0x5c /* \ */) i++;
+          else if (d === 0x22) break;
+        }
+      }
+      const names = open.length > 0 ? open[open.length - 1] : null;
+      if (expectName && names !== null) {
+        const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+        // Objects here have a handful of members: a list is cheaper than a Set.
+        if (names.includes(name)) return name;
+        names.push(name);
+        expectName = false;
+      }
+    } else if (c === 0x7b /* { */) {
+      open.push([]);
+      expectName = true;
+    } else if (c === 0x5b /* [ */) {
+      open.push(null);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      open.pop();
+    } else if (c === 0x2c /* , */) {
+      expectName = open.length > 0 && open[open.length - 1] !== null;
+    }
+  }
+  return undefined;
+}

@@ -20,7 +20,7 @@ import type { SubmitterToken } from './auth.ts';
 import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';
 import { toProblem } from './problem.ts';
 import { Metrics } from './metrics.ts';
-import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, batchForm, submissionAdmitter } from './appends.ts';
+import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, batchForm, refuseDuplicateMembers, submissionAdmitter } from './appends.ts';
 import type { AppendAnswer } from './appends.ts';
 
 export const LIMITS = Object.freeze({
@@ -131,10 +131,17 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  /** A JSON body that parsed, naming no member twice in one object (its raw bytes kept by `jsonBody`). */
   const requireJson = (req: Request) => {
     if (!req.is('application/json')) throw new StamplogError('MALFORMED', 'expected Content-Type: application/json');
     if (req.body === undefined) throw new StamplogError('MALFORMED', 'request body is empty');
+    const raw = rawBodies.get(req);
+    if (raw !== undefined) refuseDuplicateMembers(new TextDecoder('utf-8').decode(raw));
   };
+  // body-parser's JSON.parse forgets duplicate member names: keep each request's raw bytes for requireJson.
+  const rawBodies = new WeakMap<Request, Buffer>();
+  const jsonBody = (limit: number) =>
+    express.json({ limit, strict: true, type: 'application/json', verify: (req, _res, buf) => void rawBodies.set(req as Request, buf) });
   /**
    * Bearer authentication, before the body is parsed. A refused request's body is read off the wire first if
    * it announces at most `bodyLimit` bytes, so that the client (still sending) sees the 401 rather than a
@@ -165,7 +172,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.post(
     '/api/v1/entries',
     auth(LIMITS.entryBodyBytes),
-    express.json({ limit: LIMITS.entryBodyBytes, strict: true, type: 'application/json' }),
+    jsonBody(LIMITS.entryBodyBytes),
     handle(async (req, res) => {
       requireJson(req);
       sendAnswer(res, await appendOne(log, metrics, admit(req.body)));
@@ -175,7 +182,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.post(
     '/api/v1/entries/batch',
     auth(LIMITS.batchBodyBytes),
-    express.json({ limit: LIMITS.batchBodyBytes, strict: true, type: 'application/json' }),
+    jsonBody(LIMITS.batchBodyBytes),
     handle(async (req, res) => {
       requireJson(req);
       const form = batchForm(new URL(req.originalUrl, 'http://localhost').search);

@@ -4,6 +4,7 @@
  * sequencing) and the answer (status and JSON text).
  */
 import { StamplogError } from '../errors.ts';
+import { duplicateMemberName } from '../json.ts';
 import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature } from '../leaf/index.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
@@ -12,6 +13,17 @@ import type { AsyncSignatureVerifier } from './sigpool.ts';
 
 /** The most submissions in one batch request. */
 export const BATCH_MAX = 1000;
+
+/**
+ * Refuses a request body (JSON text that parsed) in which one object names a member twice: JSON.parse kept the
+ * last value, another reader would keep the first (json.ts duplicateMemberName).
+ */
+export function refuseDuplicateMembers(text: string): void {
+  const name = duplicateMemberName(text);
+  if (name !== undefined) {
+    throw new StamplogError('MALFORMED', `request body: the member name ${JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)} appears twice in one object`);
+  }
+}
 
 /** Parses and checks one submission, including its publisher signature (before it may become a leaf). */
 export function admitSubmission(json: unknown): Submission {

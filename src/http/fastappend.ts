@@ -6,18 +6,19 @@
  *
  * The fast path takes a request only when its headers are the plain case: exactly that method and URL (for a
  * batch, no query string or exactly `?receipts=multiproof`), a Content-Type of application/json (charset absent
- * or UTF-8), no Content-Encoding, a Content-Length within the endpoint's limit, a valid bearer token, and a server still listening. Everything else (a missing token, a
- * gzip body, a chunked body, another media type, a draining server) is decided before any body byte is read
- * and left to the express app, whose answers stay the single definition of those errors. Once it has taken a
- * request, it answers every outcome itself through problem.ts, with the bytes express would send: the body is
- * decoded as body-parser does (UTF-8, BOM stripped), refused unless it is a JSON object or array ("strict"),
- * and then follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
+ * or UTF-8), no Content-Encoding, a Content-Length within the endpoint's limit, a valid bearer token, and a
+ * server still listening. Everything else (a missing token, a gzip body, a chunked body, another media type, a
+ * draining server) is decided before any body byte is read and left to the express app, whose answers stay the
+ * single definition of those errors. Once it has taken a request, it answers every outcome itself through
+ * problem.ts, with the bytes express would send: the body is decoded as body-parser does (UTF-8, BOM stripped),
+ * refused unless it is a JSON object or array ("strict") that names no member twice in one object, and then
+ * follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StamplogError } from '../errors.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
-import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne } from './appends.ts';
+import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne, refuseDuplicateMembers } from './appends.ts';
 import type { Admitted, AppendAnswer } from './appends.ts';
 import type { Metrics } from './metrics.ts';
 import { toProblem } from './problem.ts';
@@ -73,6 +74,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
       } catch {
         throw new StamplogError('MALFORMED', 'request body is not valid JSON');
       }
+      refuseDuplicateMembers(text);
       const a = await respond(json);
       // The answer is ASCII (src/json.ts): its latin1 bytes are its UTF-8 bytes, and copying them is cheaper.
       const bytes = typeof a.body === 'string' ? Buffer.from(a.body, 'latin1') : a.body;

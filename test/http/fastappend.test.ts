@@ -3,6 +3,7 @@
 // with the same keys and clock, one served by express alone and one by the fast path in front of express,
 // get the same sequence of requests, and every answer must match in status, Content-Type and body bytes.
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { LIMITS, createApp } from '../../src/http/app.ts';
 import { batchAdmitter, submissionAdmitter } from '../../src/http/appends.ts';
@@ -66,6 +67,8 @@ describe('fastAppend (appends without express)', async () => {
     ['a body over the limit', json, auth, `{"x":"${'a'.repeat(LIMITS.entryBodyBytes)}"}`, false],
     ['an empty body', json, auth, '', false],
     ['a non-ASCII filename', json, auth, JSON.stringify(unicode), true],
+    ['a member named twice', json, auth, valid(6).replace('"kind":"artifact"', '"kind":"artifact","kind":"vetting"'), true],
+    ['a member named twice, once escaped', json, auth, valid(6).replace('"size":', '"size":1,"\\u0073ize":'), true],
     ['a batch', json, auth, batchOf(...[10, 11, 12, 13].map((i) => makeSubmission(i))), true, B],
     ['a batch with duplicates of itself and of earlier entries', json, auth, batchOf(makeSubmission(20), makeSubmission(20), makeSubmission(1), makeSubmission(10)), true, B],
     ['a batch with invalid positions', json, auth, batchOf(makeSubmission(21), bad, forged, 7), true, B],
@@ -74,6 +77,8 @@ describe('fastAppend (appends without express)', async () => {
     ['a batch of 1,001', json, auth, batchOf(...Array.from({ length: 1001 }, (_, i) => makeSubmission(1000 + i))), true, B],
     ['a batch body with another member', json, auth, JSON.stringify({ entries: [makeSubmission(22)], more: 1 }), true, B],
     ['a batch body that is an array', json, auth, JSON.stringify([makeSubmission(22)]), true, B],
+    ['a batch with a member named twice in one submission', json, auth, batchOf(makeSubmission(24), makeSubmission(25)).replace('"project":', '"project":"x","project":'), true, B],
+    ['a batch naming "entries" twice', json, auth, `{"entries":[],"entries":[${valid(26)}]}`, true, B],
     ['a batch without a token', json, undefined, batchOf(makeSubmission(23)), false, B],
     // The multi-proof form: taken for exactly ?receipts=multiproof, other query strings left to express.
     ['a multi-proof batch', json, auth, batchOf(...[30, 31, 32].map((i) => makeSubmission(i))), true, `${B}?receipts=multiproof`],
@@ -101,6 +106,20 @@ describe('fastAppend (appends without express)', async () => {
       assert.equal(await b.text(), await a.text());
     });
   }
+
+  it('refuses a member named twice on the express path too (a gzip body), before logging anything', async () => {
+    const before = bothLog.checkpoint.size;
+    const body = gzipSync(valid(27).replace('"size":', '"size":1,"size":'));
+    const r = await fetch(`${bothUrl}/api/v1/entries`, { method: 'POST', headers: { 'content-type': json, 'content-encoding': 'gzip', authorization: auth }, body });
+    assert.equal(r.status, 400);
+    const p = (await r.json()) as { code: string; detail: string };
+    assert.equal(p.code, 'MALFORMED');
+    assert.equal(p.detail, 'request body: the member name "size" appears twice in one object');
+    assert.equal(bothLog.checkpoint.size, before);
+    // The same body without the repetition is logged.
+    const ok = await fetch(`${bothUrl}/api/v1/entries`, { method: 'POST', headers: { 'content-type': json, 'content-encoding': 'gzip', authorization: auth }, body: gzipSync(valid(27)) });
+    assert.equal(ok.status, 201);
+  });
 
   it('refuses an unknown answer form before logging anything (400 MALFORMED)', async () => {
     const before = bothLog.checkpoint.size;
