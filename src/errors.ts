@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   /** A body, field, batch or count exceeds a documented limit. */
   | 'TOO_LARGE'
+  /** A request body of a media type, charset or content coding the endpoint does not take. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
   /** The service is overloaded; the caller should retry later. */
   | 'PUSHBACK'
   /** Local storage does not match what was written: the process must stop signing. */

@@ -62,6 +62,7 @@ export function exitStatusFor(e: unknown): number {
     switch (e.code) {
       case 'MALFORMED':
       case 'TOO_LARGE':
+      case 'UNSUPPORTED_MEDIA_TYPE':
       case 'FORBIDDEN':
       case 'CONFLICT':
       case 'UNAUTHORIZED':

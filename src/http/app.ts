@@ -77,7 +77,7 @@ function clientError(e: unknown): unknown {
     return new StamplogError('TOO_LARGE', typeof limit === 'number' ? `request body exceeds ${limit} bytes` : 'request body is too large');
   }
   if (type === 'entity.parse.failed') return new StamplogError('MALFORMED', 'request body is not valid JSON');
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new StamplogError('MALFORMED', 'unsupported body encoding');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new StamplogError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body charset or content coding');
   if (e instanceof URIError) return new StamplogError('MALFORMED', 'request URL is not valid percent-encoding');
   if (typeof type === 'string') return new StamplogError('MALFORMED', 'request body could not be read');
   if (typeof status === 'number' && status >= 400 && status < 500) return new StamplogError('MALFORMED', 'request body could not be read');
@@ -133,7 +133,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   /** A JSON body that parsed, naming no member twice in one object (its raw bytes kept by `jsonBody`). */
   const requireJson = (req: Request) => {
-    if (!req.is('application/json')) throw new StamplogError('MALFORMED', 'expected Content-Type: application/json');
+    if (!req.is('application/json')) throw new StamplogError('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json');
     if (req.body === undefined) throw new StamplogError('MALFORMED', 'request body is empty');
     const raw = rawBodies.get(req);
     if (raw !== undefined) refuseDuplicateMembers(new TextDecoder('utf-8').decode(raw));

@@ -93,9 +93,10 @@ function cases(): Case[] {
     // ── body: syntax, media type, size ──
     { name: 'malformed JSON', path: E, raw: '{"kind": "artifact", ', status: 400, code: 'MALFORMED' },
     { name: 'JSON with trailing garbage', path: E, raw: `${JSON.stringify(good(1))} x`, status: 400, code: 'MALFORMED' },
-    { name: 'wrong content type', path: E, headers: { 'content-type': 'text/plain', ...auth }, raw: JSON.stringify(good(1)), status: 400, code: 'MALFORMED' },
-    { name: 'no content type', path: E, headers: auth, raw: JSON.stringify(good(1)), status: 400, code: 'MALFORMED' },
-    { name: 'unsupported charset', path: E, headers: { 'content-type': 'application/json; charset=latin1', ...auth }, raw: JSON.stringify(good(1)), status: 400, code: 'MALFORMED' },
+    { name: 'wrong content type', path: E, headers: { 'content-type': 'text/plain', ...auth }, raw: JSON.stringify(good(1)), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'unsupported charset', path: E, headers: { 'content-type': 'application/json; charset=latin1', ...auth }, raw: JSON.stringify(good(1)), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'unsupported content coding', path: E, headers: { ...json, 'content-encoding': 'compress' }, raw: JSON.stringify(good(1)), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'no content type', path: E, headers: { ...auth }, raw: JSON.stringify(good(1)), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
     { name: 'gzip that does not inflate', path: E, headers: { ...json, 'content-encoding': 'gzip' }, raw: JSON.stringify(good(1)), status: 400, code: 'MALFORMED' },
     { name: 'gzip bomb (inflates beyond 64 KiB)', path: E, headers: { ...json, 'content-encoding': 'gzip' }, raw: gzipSync(Buffer.from(`{"kind":"${'a'.repeat(1 << 20)}"}`)), status: 413, code: 'TOO_LARGE' },
     { name: 'JSON array', path: E, json: [good(1)], status: 400, code: 'MALFORMED' },
