@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- <section>…]`: prints the figures the issues ask for (see docs/benchmarks.md).
- * Sections: core (tree, proofs, checkpoint signatures), server (appends, batches, proof reads over HTTP). With no argument, every section runs.
+ * Sections: core (tree, proofs, checkpoint signatures), server (appends, batches, proof reads over HTTP), client
+ * (backfill of a generated corpus, the monitor's audit). With no argument, every section runs.
  */
 import { runCoreBenchmarks } from './core.ts';
+import { runClientBenchmarks } from './client.ts';
 import { runServerBenchmarks } from './server.ts';
 import { report } from './harness.ts';
 
@@ -14,6 +16,10 @@ const sections: Record<string, () => Promise<void> | void> = {
   server: async () => {
     console.log('# server (real process on loopback, LevelDB with fsync, load generator in its own process)');
     await runServerBenchmarks();
+  },
+  client: async () => {
+    console.log('# client (stamplog backfill into a fresh log on this machine; the monitor audit from static tiles)');
+    await runClientBenchmarks();
   },
 };
 

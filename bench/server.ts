@@ -9,21 +9,17 @@
  *   BENCH_PROOF_LEAVES=1000000       log size for the inclusion-proof read figure (0 skips it)
  *   BENCH_ONLY=single,signed,batch,proofs   only these sections (all by default)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { median } from './harness.ts';
+import { SECRET, SERVER_NODE_FLAGS, root, startLog, startProcess } from './processes.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROOF_LEAVES = Number(process.env.BENCH_PROOF_LEAVES ?? 1_000_000);
 const ONLY = process.env.BENCH_ONLY ?? '';
-const TOKEN = 'bench:0123456789abcdef0123456789';
-const SECRET = TOKEN.slice(TOKEN.indexOf(':') + 1);
 
 interface LoadResult {
   requests: number;
@@ -35,66 +31,6 @@ interface LoadResult {
   p99: number;
   errors: number;
   statuses: Record<string, number>;
-}
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/**
- * The node flags bin/stamplog.js runs the log with (read from its `#!/usr/bin/env -S node …` line): the trivial
- * handler gets them too, for a fair baseline.
- */
-const SERVER_NODE_FLAGS = readFileSync(join(root, 'bin/stamplog.js'), 'utf8').split('\n')[0].split(' ').slice(3);
-
-/** Starts `args` with node (and `nodeFlags`) and tsx, or runs the executable `command` with `args`. */
-function startProcess(args: string[], portPattern: RegExp, command?: string, nodeFlags: string[] = []): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child =
-      command === undefined
-        ? spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`process did not start within 60 s: ${out}`));
-    }, 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = portPattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve({
-          child,
-          port: Number(m[1]),
-          stop: () =>
-            new Promise<void>((res) => {
-              if (child.exitCode !== null) return res();
-              child.once('exit', () => res());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited (${code}) before listening: ${out}`));
-    });
-  });
-}
-
-async function startLog(dataDir: string): Promise<Running> {
-  // The launcher users run (`npx stamplog serve`, `npm start`), with its node flags (see bin/stamplog.js).
-  return startProcess(
-    ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--origin', 'bench.example/log', '--token', TOKEN],
-    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
-    join(root, 'bin/stamplog.js'),
-  );
 }
 
 function load(config: Record<string, unknown>): Promise<LoadResult> {
