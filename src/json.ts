@@ -43,7 +43,7 @@ export function asciiJSON(json: string): string {
  */
 export function duplicateMemberName(text: string): string | undefined {
   // One entry per open bracket: the names seen so far in an object, or null for an array.
-  const open: (string[] | null)[] = [];
+  const open: (MemberNames | null)[] = [];
   let expectName = false;
   // Most of a request's bytes are inside strings: jump over them with indexOf, char by char only through the rare
   // string that holds a backslash (the next one's position is kept, so finding out costs one scan in all).
@@ -66,13 +66,11 @@ export function duplicateMemberName(text: string): string | undefined {
       const names = open.length > 0 ? open[open.length - 1] : null;
       if (expectName && names !== null) {
         const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
-        // Objects here have a handful of members: a list is cheaper than a Set.
-        if (names.includes(name)) return name;
-        names.push(name);
+        if (!names.add(name)) return name;
         expectName = false;
       }
     } else if (c === 0x7b /* { */) {
-      open.push([]);
+      open.push(new MemberNames());
       expectName = true;
     } else if (c === 0x5b /* [ */) {
       open.push(null);
@@ -83,4 +81,32 @@ export function duplicateMemberName(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The member names of one object so far: a short list while there are few (a submission's objects have at most
+ * five members, and a list is cheaper than a Set to make), a Set beyond that (a hostile body with one object of a
+ * million members must cost linear time, not quadratic).
+ */
+class MemberNames {
+  #list: string[] | undefined = [];
+  #set: Set<string> | undefined;
+
+  /** Adds `name`; false if it was already there. */
+  add(name: string): boolean {
+    const list = this.#list;
+    if (list !== undefined) {
+      if (list.includes(name)) return false;
+      list.push(name);
+      if (list.length > 16) {
+        this.#set = new Set(list);
+        this.#list = undefined;
+      }
+      return true;
+    }
+    const set = this.#set as Set<string>;
+    if (set.has(name)) return false;
+    set.add(name);
+    return true;
+  }
 }

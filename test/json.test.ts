@@ -70,6 +70,15 @@ describe('duplicateMemberName', () => {
     assert.equal(duplicateMemberName('"just a string"'), undefined);
   });
 
+  it('handles objects of many members (a list while small, a set beyond), finding a repeat anywhere', () => {
+    const members = (n: number) => Array.from({ length: n }, (_, i) => `"k${i}":${i}`);
+    for (const n of [16, 17, 18, 100, 100_000]) {
+      assert.equal(duplicateMemberName(`{${members(n).join(',')}}`), undefined, `${n} distinct`);
+      assert.equal(duplicateMemberName(`{${members(n).join(',')},"k${n - 1}":0}`), `k${n - 1}`, `${n} and the last again`);
+      assert.equal(duplicateMemberName(`{${members(n).join(',')},"k0":0}`), 'k0', `${n} and the first again`);
+    }
+  });
+
   it('agrees with a reference reader on generated documents, with and without a repeated name (property)', () => {
     const doc = fc.jsonValue({ maxDepth: 4 });
     // A document with one object whose member list repeats one of its names (spelled escaped or not).
