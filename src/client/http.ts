@@ -57,7 +57,8 @@ export interface MultiproofAnswer {
 /** The multi-proof answer in `j` (parsed JSON) for a batch of `count` submissions, or undefined if it has another shape. */
 export function multiproofAnswer(j: unknown, count: number): MultiproofAnswer | undefined {
   if (!isObject(j) || typeof j.checkpoint !== 'string' || !Array.isArray(j.entries) || j.entries.length !== count) return undefined;
-  if (!Array.isArray(j.proof) || j.proof.length > count * 64) return undefined;
+  const proof = proofHashes(j.proof, count * 64);
+  if (proof === undefined) return undefined;
   const entries: MultiproofAnswer['entries'] = [];
   for (const e of j.entries as unknown[]) {
     if (!isObject(e) || !isIndex(e.index) || !isIndex(e.time) || typeof e.duplicate !== 'boolean') return undefined;
@@ -69,13 +70,19 @@ export function multiproofAnswer(j: unknown, count: number): MultiproofAnswer | 
     if (leaf === undefined) return undefined;
     entries.push({ index: e.index, time: e.time, duplicate: true, leaf });
   }
-  const proof: Uint8Array[] = [];
-  for (const h of j.proof as unknown[]) {
-    const b = typeof h === 'string' ? fromBase64(h, 32) : undefined;
-    if (b === undefined) return undefined;
-    proof.push(b);
-  }
   return { checkpoint: j.checkpoint, entries, proof };
+}
+
+/** The hashes of a proof in an answer (`v`: an array of at most `max` base64 32-byte hashes), or undefined. */
+function proofHashes(v: unknown, max: number): Uint8Array[] | undefined {
+  if (!Array.isArray(v) || v.length > max) return undefined;
+  const out: Uint8Array[] = [];
+  for (const s of v as unknown[]) {
+    const h = typeof s === 'string' ? fromBase64(s, 32) : undefined;
+    if (h === undefined) return undefined;
+    out.push(h);
+  }
+  return out;
 }
 
 /** One search result. */
@@ -217,12 +224,9 @@ export class LogClient {
   }
 
   private hashes(v: unknown, what: string): Uint8Array[] {
-    if (!isObject(v) || !Array.isArray(v.proof) || v.proof.length > 64) throw this.bad(what);
-    return v.proof.map((s: unknown) => {
-      const h = typeof s === 'string' ? fromBase64(s, 32) : undefined;
-      if (h === undefined) throw this.bad(what);
-      return h;
-    });
+    const proof = isObject(v) ? proofHashes(v.proof, 64) : undefined;
+    if (proof === undefined) throw this.bad(what);
+    return proof;
   }
 
   /** The consistency proof between the trees of `from` and `to` leaves (1 ≤ from ≤ to), unverified. */
