@@ -71,9 +71,7 @@ export function multiInclusionProofRanges(indexes: readonly number[], size: numb
 /** The stored-hash indexes multiInclusionProofFromHashes needs, in its order (each range's perfect subtrees). */
 export function multiInclusionProofIndexes(indexes: readonly number[], size: number): number[] {
   checkTreeSize('size', size);
-  const out: number[] = [];
-  for (const [lo, hi] of multiInclusionProofRanges(indexes, size)) rangeIndexes(lo, hi, out);
-  return out;
+  return storedIndexesOf(multiInclusionProofRanges(indexes, size));
 }
 
 /** The multi-leaf inclusion proof from `hashes`, the stored hashes at multiInclusionProofIndexes(indexes, size). */
@@ -82,6 +80,28 @@ export function multiInclusionProofFromHashes(indexes: readonly number[], size: 
   let count = 0;
   for (const [lo, hi] of ranges) count += rangeCount(lo, hi);
   checkHashList('multiInclusionProof', count, hashes);
+  return foldRanges(ranges, hashes);
+}
+
+/** The multi-leaf inclusion proof of the leaves at `indexes` in the tree of `size` leaves, read from `reader` in one call. */
+export function proveMultiInclusion(indexes: readonly number[], size: number, reader: HashReader): Hash[] {
+  checkTreeSize('size', size);
+  const ranges = multiInclusionProofRanges(indexes, size); // planned once, for the read and for the fold
+  const stored = storedIndexesOf(ranges);
+  const hashes = reader.readHashes(stored);
+  checkReadHashes(stored.length, hashes);
+  return foldRanges(ranges, hashes);
+}
+
+/** The stored-hash indexes of the perfect subtrees of each of `ranges`, in order. */
+function storedIndexesOf(ranges: readonly LeafRange[]): number[] {
+  const out: number[] = [];
+  for (const [lo, hi] of ranges) rangeIndexes(lo, hi, out);
+  return out;
+}
+
+/** One hash per range of `ranges`, folded from its perfect subtrees' hashes, which `hashes` holds in order. */
+function foldRanges(ranges: readonly LeafRange[], hashes: readonly Hash[]): Hash[] {
   const proof: Hash[] = [];
   let at = 0;
   for (const [lo, hi] of ranges) {
@@ -91,14 +111,6 @@ export function multiInclusionProofFromHashes(indexes: readonly number[], size: 
     at += parts;
   }
   return proof;
-}
-
-/** The multi-leaf inclusion proof of the leaves at `indexes` in the tree of `size` leaves, read from `reader` in one call. */
-export function proveMultiInclusion(indexes: readonly number[], size: number, reader: HashReader): Hash[] {
-  const stored = multiInclusionProofIndexes(indexes, size);
-  const hashes = reader.readHashes(stored);
-  checkReadHashes(stored.length, hashes);
-  return multiInclusionProofFromHashes(indexes, size, hashes);
 }
 
 /**
