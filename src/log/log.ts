@@ -277,8 +277,7 @@ export class TransparencyLog {
     const { items, size, note } = await this.sequence(subs);
     const indexes = [...new Set(items.map((i) => i.index))].sort((a, b) => a - b);
     const proof = this.tree.proveMultiInclusion(indexes, size);
-    const answer = items.map((i) => ({ index: i.index, time: i.entry.time, leaf: i.leaf, duplicate: i.duplicate }));
-    return { body: multiproofBody(answer, note, proof), count: items.length, duplicates: countDuplicates(items) };
+    return { body: multiproofBody(items, note, proof), count: items.length, duplicates: countDuplicates(items) };
   }
 
   /** The receipts' texts, written on this thread. */

@@ -11,6 +11,7 @@ import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
 import type { ProofTextCache } from '../merkle/prove.ts';
 import { TlogProofJSONWriter } from '../note/tlogproof.ts';
+import type { Sequenced } from './sequencer.ts';
 
 /** What a receipt is about: a logged leaf, its entry as JSON text (entryJSONText), whether it was already logged. */
 export interface ReceiptItem {
@@ -47,13 +48,8 @@ export function receiptsBody(receipts: readonly string[]): string {
   return `${BODY_OPEN}${receipts.join(',')}${BODY_CLOSE}`;
 }
 
-/** What a multi-proof answer says of one submission: where it is logged, and when (DESIGN §3: the log's time). */
-export interface MultiproofItem {
-  index: number;
-  time: number;
-  leaf: Uint8Array;
-  duplicate: boolean;
-}
+/** What a multi-proof answer says of one submission: where it is logged, when (its entry's time), and its leaf. */
+export type MultiproofItem = Pick<Sequenced, 'index' | 'entry' | 'leaf' | 'duplicate'>;
 
 /**
  * The answer body of a batch append in the multi-proof form (`?receipts=multiproof`), ASCII JSON:
@@ -69,7 +65,7 @@ export interface MultiproofItem {
  */
 export function multiproofBody(items: readonly MultiproofItem[], note: string, proof: readonly Hash[]): string {
   const entries = items.map((i) =>
-    i.duplicate ? `{"index":${i.index},"time":${i.time},"duplicate":true,"leaf":"${toBase64(i.leaf)}"}` : `{"index":${i.index},"time":${i.time},"duplicate":false}`,
+    i.duplicate ? `{"index":${i.index},"time":${i.entry.time},"duplicate":true,"leaf":"${toBase64(i.leaf)}"}` : `{"index":${i.index},"time":${i.entry.time},"duplicate":false}`,
   );
   return `{"checkpoint":${jsonStringASCII(note)},"entries":[${entries.join(',')}],"proof":[${proof.map((h) => `"${toBase64(h)}"`).join(',')}]}`;
 }
