@@ -9,12 +9,11 @@
  *   BENCH_AUDIT_ENTRIES=1000000      log size for the audit (0 skips it)
  *   BENCH_ROUNDS=3                   backfill rounds
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './harness.ts';
-import { LAUNCHER, SECRET, root, startLog } from './processes.ts';
+import { LAUNCHER, SECRET, output, startLog } from './processes.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RECORDS = Number(process.env.BENCH_BACKFILL_RECORDS ?? 1_000_000);
@@ -22,31 +21,19 @@ const AUDIT_ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Runs `command args` to completion; resolves with its stdout, rejects (with its output) unless it exits 0. */
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}${out}`))));
-  });
-}
-
 async function backfill(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stamplog-bench-backfill-'));
   try {
     const corpus = join(dir, 'corpus');
     const c0 = Date.now();
-    await run(LAUNCHER, ['corpus', '--files', String(RECORDS), '--out', corpus]);
+    await output(LAUNCHER, ['corpus', '--files', String(RECORDS), '--out', corpus]);
     console.log(`generated a corpus of ${fmt(RECORDS)} PyPI-like file records in ${((Date.now() - c0) / 1000).toFixed(1)} s`);
     const rates: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const log = await startLog(join(dir, `log-${r}`));
       try {
         const args = ['backfill', corpus, '--log', `http://127.0.0.1:${log.port}`, '--token', SECRET, '--state', join(dir, `state-${r}.json`), '--no-progress'];
-        const out = await run(LAUNCHER, args, { STAMPLOG_HOME: join(dir, `home-${r}`) });
+        const out = await output(LAUNCHER, args, { STAMPLOG_HOME: join(dir, `home-${r}`) });
         // "… 1,000,000 new entries … ; 31,856 entries/s over 31.4 s; log size 1,000,000, consistent with the trust store"
         const m = /([\d,]+) new entries.*?([\d,]+) entries\/s over ([\d.]+) s; log size ([\d,]+), consistent/.exec(out);
         if (m === null || Number(m[1].replace(/,/g, '')) !== RECORDS) throw new Error(`backfill round ${r} did not ingest every record: ${out}`);
@@ -64,7 +51,7 @@ async function backfill(): Promise<void> {
 }
 
 async function audit(): Promise<void> {
-  const out = await run(process.execPath, ['--import', 'tsx', 'monitor/bench/audit.ts', String(AUDIT_ENTRIES)]);
+  const out = await output(process.execPath, ['--import', 'tsx', 'monitor/bench/audit.ts', String(AUDIT_ENTRIES)]);
   const line = out.trim().split('\n').pop() ?? '';
   console.log(`monitor audit: ${line} (target ≥ 200,000 entries/s)`);
 }

@@ -76,3 +76,15 @@ export async function startLog(dataDir: string): Promise<Running> {
     LAUNCHER,
   );
 }
+
+/** Runs `command args` to completion; resolves with its stdout, rejects (with its output) unless it exits 0. */
+export function output(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}${out}`))));
+  });
+}

@@ -9,12 +9,11 @@
  *   BENCH_PROOF_LEAVES=1000000       log size for the inclusion-proof read figure (0 skips it)
  *   BENCH_ONLY=single,signed,batch,proofs   only these sections (all by default)
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './harness.ts';
-import { SECRET, SERVER_NODE_FLAGS, root, startLog, startProcess } from './processes.ts';
+import { SECRET, SERVER_NODE_FLAGS, output, startLog, startProcess } from './processes.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -33,16 +32,9 @@ interface LoadResult {
   statuses: Record<string, number>;
 }
 
-function load(config: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').pop() as string) as LoadResult);
-    });
-  });
+async function load(config: Record<string, unknown>): Promise<LoadResult> {
+  const out = await output(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', JSON.stringify(config)]);
+  return JSON.parse(out.trim().split('\n').pop() as string) as LoadResult;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
