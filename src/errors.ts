@@ -31,6 +31,14 @@ export type ErrorCode =
   | 'PUSHBACK'
   /** Local storage does not match what was written: the process must stop signing. */
   | 'CORRUPTION'
+  /** A write to local storage failed for lack of space (ENOSPC, EDQUOT): writes stop until it is re-opened. */
+  | 'STORAGE_FULL'
+  /** A write, fsync or rename of local storage failed (EIO, EROFS, …): writes stop until it is re-opened. */
+  | 'STORAGE_FAILED'
+  /** The clock is behind the latest time the log issued by more than it tolerates: writes wait for it. */
+  | 'CLOCK_BEHIND'
+  /** The stored log is older than, or forks from, a checkpoint this log already published: writes refused. */
+  | 'ROLLBACK'
   /** A bug or an unexpected failure of a dependency. */
   | 'INTERNAL';
 

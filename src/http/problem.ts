@@ -21,6 +21,10 @@ const STATUS: Record<ErrorCode, number> = {
   POLICY_UNSATISFIED: 422,
   PUSHBACK: 503,
   CORRUPTION: 503,
+  STORAGE_FULL: 503,
+  STORAGE_FAILED: 503,
+  CLOCK_BEHIND: 503,
+  ROLLBACK: 503,
   INTERNAL: 500,
 };
 
@@ -39,6 +43,10 @@ const TITLE: Record<ErrorCode, string> = {
   POLICY_UNSATISFIED: 'Policy not satisfied',
   PUSHBACK: 'Overloaded, retry later',
   CORRUPTION: 'The log has stopped: storage failed verification',
+  STORAGE_FULL: 'Writes stopped: the log\'s storage is full',
+  STORAGE_FAILED: 'Writes stopped: the log\'s storage failed',
+  CLOCK_BEHIND: 'Writes paused: the log\'s clock is behind the time it last issued',
+  ROLLBACK: 'Writes refused: the stored log is older than one already published',
   INTERNAL: 'Internal error',
 };
 
@@ -75,7 +83,7 @@ export function toProblem(error: unknown): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const problems = e.details?.problems;
   if (Array.isArray(problems)) body.problems = problems;
-  if (e.code === 'PUSHBACK') {
+  if (e.code === 'PUSHBACK' || e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'CLOCK_BEHIND') {
     const retry = e.details?.retryAfterSeconds;
     headers['retry-after'] = String(typeof retry === 'number' && retry > 0 ? Math.ceil(retry) : 1);
   }

@@ -31,6 +31,7 @@ import type { ReceiptItem } from './receipts.ts';
 import { ReceiptWorker } from './receiptworker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
+import { searchKey } from './searchrows.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
 import { DEFAULT_WITNESS_INTERVAL_MS, DEFAULT_WITNESS_TIMEOUT_MS, Witnessing, checkWitnessPolicy } from './witnessing.ts';
 import type { SignedCheckpoint, WitnessingOptions } from './witnessing.ts';
@@ -358,7 +359,7 @@ export class TransparencyLog {
   /** Entries matching (field, key), ascending by index, after `after`, within the published tree. */
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     const size = this.readableSize;
-    const found = await this.store.search(field, key, after, limit);
+    const found = await this.store.search(field, searchKey(field, key), after, limit);
     return found.filter((i) => i < size);
   }
 

@@ -29,7 +29,7 @@ import { leafHash } from '../merkle/hash.ts';
 import type { Entry, Submission } from '../leaf/types.ts';
 import type { LogStore, SearchRow } from '../store/types.ts';
 import { encodeLeaf, makeEntry, dedupKey } from '../leaf/index.ts';
-import { toHex } from '../leaf/codec.ts';
+import { searchRows } from './searchrows.ts';
 import type { DedupFilter } from './dedupfilter.ts';
 import type { WorkingTree } from './tree.ts';
 import { changedTiles, verifyPersistedBatch } from './tree.ts';
@@ -406,18 +406,4 @@ export class Sequencer {
     await this.idle;
     if (this.queue.length > 0 && !this.stopped) await this.runBatches();
   }
-}
-
-/**
- * The search rows for an entry (DESIGN §4 search by sha256, filename, project and project+version). Leaf hashes
- * are found from the in-memory tree (leafindex.ts), without rows.
- */
-export function searchRows(entry: Entry, index: number): SearchRow[] {
-  const s = entry.subject;
-  return [
-    { field: 'sha256', key: toHex(s.sha256), index },
-    { field: 'filename', key: s.filename, index },
-    { field: 'project', key: s.project, index },
-    { field: 'projectVersion', key: `${s.project}\u0000${s.version}`, index },
-  ];
 }
