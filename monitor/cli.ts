@@ -29,6 +29,7 @@ import type { MonitoredLog } from './config.ts';
 import { EvidenceLog } from './evidencelog.ts';
 import { Follower } from './follow.ts';
 import { Gossip } from './gossip.ts';
+import { repeat } from './loop.ts';
 import { listen } from './server.ts';
 import { MonitorStore } from './store.ts';
 import { Witness } from './witness.ts';
@@ -38,7 +39,6 @@ const EXIT_ERROR = 2;
 const EXIT_CORRUPTION = 3;
 
 const say = (msg: string) => process.stderr.write(`stamplog-monitor: ${msg}\n`);
-
 
 interface CommonOptions {
   policy: string;
@@ -135,16 +135,6 @@ interface RunOptions extends CommonOptions {
   witnessName: string;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
-
 async function run(o: RunOptions): Promise<number> {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(o.listen);
   if (m === null || Number(m[3]) > 65535) throw new InvalidArgumentError(`--listen: expected host:port, got ${JSON.stringify(o.listen)}`);
@@ -183,17 +173,15 @@ async function run(o: RunOptions): Promise<number> {
   const { server, url } = await listen({ witness, gossip, evidence, onFatal: fatal }, m[1] ?? m[2], Number(m[3]));
   say(`listening on ${url}`);
   say(`witness key ${witness.verifierKey}`);
-  const loop = async (what: string, every: number, fn: () => Promise<unknown>) => {
-    while (!stop.signal.aborted) {
-      try {
-        await fn();
-      } catch (e) {
-        if (isStamplogError(e, 'CORRUPTION')) return fatal(e);
-        say(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+  const loop = (what: string, every: number, fn: () => Promise<unknown>) =>
+    repeat(every, stop.signal, fn, (e) => {
+      if (isStamplogError(e, 'CORRUPTION')) {
+        fatal(e);
+        return true;
       }
-      await sleep(every, stop.signal);
-    }
-  };
+      say(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    });
   const loops = [...followers.values()].map((f) => loop(`following ${f.log.origin}`, o.intervalMs, () => f.pass()));
   loops.push(loop('gossip', o.gossipIntervalMs, () => gossip.round()));
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
