@@ -38,6 +38,7 @@ import {
   Problems,
   checkClaims,
   checkKindRules,
+  checkNewNames,
   checkSignatureShape,
   checkSubject,
   isKind,
@@ -157,9 +158,10 @@ const SIG_FIELDS = ['alg', 'key', 'sig'] as const;
 
 /**
  * Reads the submission members of `top` (kind, subject, claims, sig, verdict) in `format`, adding every
- * problem to `p`; returns the submission only if `p` gained no problem.
+ * problem to `p` (with `intake`, also those of the intake rules for names); returns the submission only if
+ * `p` gained no problem.
  */
-function readSubmission(p: Problems, top: Fields, format: Format): Submission | undefined {
+function readSubmission(p: Problems, top: Fields, format: Format, intake = false): Submission | undefined {
   const before = p.list.length;
   const kindRaw = top.get('kind');
   let kind: EntryKind | undefined;
@@ -178,6 +180,7 @@ function readSubmission(p: Problems, top: Fields, format: Format): Submission | 
       const filename = text(p, 'subject.filename', f.get('filename'), LIMITS.filenameBytes);
       const digest = bytes(p, 'subject.sha256', f.get('sha256'), format, 'hex', 32);
       const size = uint(p, 'subject.size', f.get('size'));
+      if (intake) checkNewNames(p, { project: project ?? '', version: version ?? '', filename: filename ?? '' });
       if (project !== undefined && version !== undefined && filename !== undefined && digest !== undefined && size !== undefined) {
         subject = { project, version, filename, sha256: digest, size };
       }
@@ -239,17 +242,29 @@ function readSubmission(p: Problems, top: Fields, format: Format): Submission | 
   return out;
 }
 
+/** Options of {@link parseSubmission}. */
+export interface ParseSubmissionOptions {
+  /**
+   * True to read an entry the log already holds (the JSON a log serves, minus `v` and `time`): the intake
+   * rules for names are not applied, as decodeLeaf does not apply them, so an entry logged before them
+   * can still be re-encoded and proven. Default false: a new submission.
+   */
+  readonly logged?: boolean;
+}
+
 /**
  * The submission carried by the wire JSON value `json` (DESIGN §4, already JSON-parsed); throws
  * MALFORMED whose message names every problem by field path (`subject.sha256: expected 64 lowercase hex
- * digits`) and whose `details.problems` lists them as {path, message}.
+ * digits`) and whose `details.problems` lists them as {path, message}. Unless `opts.logged`, the names must
+ * also pass the intake rules (names.ts: a basename filename, no invisible or bidirectional characters);
+ * the submission keeps the names exactly as spelled.
  */
-export function parseSubmission(json: unknown): Submission {
+export function parseSubmission(json: unknown, opts: ParseSubmissionOptions = {}): Submission {
   const p = new Problems();
   let sub: Submission | undefined;
   try {
     const top = object(p, 'submission', json, 'json', SUBMISSION_FIELDS, ['kind', 'subject']);
-    if (top !== undefined) sub = readSubmission(p, top, 'json');
+    if (top !== undefined) sub = readSubmission(p, top, 'json', opts.logged !== true);
   } catch (e) {
     // Only a hostile non-JSON object (a Proxy, a throwing getter) gets here.
     if (isStamplogError(e)) throw e;

@@ -21,7 +21,7 @@ export {
   publisherSignatureJob,
   badPublisherSignature,
 } from './entry.ts';
-export type { SignatureJob } from './entry.ts';
+export type { ParseSubmissionOptions, SignatureJob } from './entry.ts';
 export { signStatement, statementBytes, statementFor, verifyStatement } from './statement.ts';
 export type { StatementFields } from './statement.ts';
 export { CBOR_LIMITS, decodeCanonical, encodeCanonical } from './cbor.ts';

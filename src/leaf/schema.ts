@@ -1,7 +1,8 @@
 /**
  * The rules an entry must satisfy beyond its CBOR or JSON shape (DESIGN §3), shared by the JSON parser
  * (`parseSubmission`), the leaf decoder (`decodeLeaf`) and the encoder (`encodeLeaf`), so that all three
- * accept exactly the same entries. Problems are collected, each with the path of its field
+ * accept exactly the same entries; a NEW submission must also pass the intake rules for names
+ * (`checkNewNames`, names.ts), which leaves already logged are not held to. Problems are collected, each with the path of its field
  * (`subject.sha256`), rather than stopping at the first: the server reports every problem of every
  * position of a batch.
  *
@@ -12,6 +13,7 @@
  */
 import { StamplogError } from '../errors.ts';
 import { MAX_RFC3339_MS } from './codec.ts';
+import { filenameProblem, invisibleCharacterProblem } from './names.ts';
 import { ENTRY_KINDS } from './types.ts';
 import type { Claims, EntryKind, PublisherSignature, Subject } from './types.ts';
 
@@ -120,6 +122,20 @@ export function checkSubject(p: Problems, s: Subject): void {
   checkText(p, 'subject.filename', s.filename, LIMITS.filenameBytes);
   checkBytes(p, 'subject.sha256', s.sha256, 32);
   if (!isUint(s.size)) p.add('subject.size', 'expected an integer from 0 to 2^53 − 1');
+}
+
+/**
+ * Adds the problems of the intake rules for names (names.ts) of a NEW submission's subject: no invisible or
+ * bidirectional formatting characters in project, version or filename, and a filename that is a plain
+ * basename. Not part of checkSubject: leaves logged before these rules keep decoding and re-encoding.
+ */
+export function checkNewNames(p: Problems, s: Pick<Subject, 'project' | 'version' | 'filename'>): void {
+  const project = invisibleCharacterProblem(s.project);
+  if (project !== undefined) p.add('subject.project', project);
+  const version = invisibleCharacterProblem(s.version);
+  if (version !== undefined) p.add('subject.version', version);
+  const filename = filenameProblem(s.filename);
+  if (filename !== undefined) p.add('subject.filename', filename);
 }
 
 /** Adds the problems of in-memory claims, which must be canonical (non-empty, backfill only as true). */

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { LIMITS } from '../../src/leaf/schema.ts';
 import { textProblem } from '../../src/leaf/schema.ts';
+import { filenameProblem, invisibleCharacterProblem } from '../../src/leaf/names.ts';
 import type { Claims, Entry, EntryKind, PublisherSignature, Submission } from '../../src/leaf/types.ts';
 
 /** Boundary values of CBOR integer heads, plus arbitrary safe integers. */
@@ -67,7 +68,12 @@ export const submissionArb: fc.Arbitrary<Submission> = fc
     return s;
   });
 
-/** Arbitrary valid entries. */
+/** Arbitrary valid NEW submissions: also within the intake rules for names (src/leaf/names.ts). */
+export const newSubmissionArb: fc.Arbitrary<Submission> = submissionArb.filter(
+  ({ subject: s }) => invisibleCharacterProblem(s.project) === undefined && invisibleCharacterProblem(s.version) === undefined && filenameProblem(s.filename) === undefined,
+);
+
+/** Arbitrary valid entries (as a log may hold them: names logged before the intake rules included). */
 export const entryArb: fc.Arbitrary<Entry> = fc
   .tuple(submissionArb, uintArb())
   .map(([s, time]) => ({ v: 1 as const, time, ...s }));

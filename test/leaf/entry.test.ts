@@ -27,7 +27,7 @@ import type { CborMap, CborRecord, CborValue } from '../../src/leaf/cbor.ts';
 import { ED25519_SMALL_ORDER_ENCODINGS, ed25519VerifyNode, ed25519VerifyPortable } from '../../src/crypto/ed25519.ts';
 import { isStamplogError } from '../../src/errors.ts';
 import type { StamplogError } from '../../src/errors.ts';
-import { entryArb, submissionArb } from './arbitraries.ts';
+import { entryArb, newSubmissionArb } from './arbitraries.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);
 
@@ -304,7 +304,7 @@ describe('parseSubmission', () => {
 
   it('round-trips with submissionToJSON on arbitrary submissions', () => {
     fc.assert(
-      fc.property(submissionArb, (s) => {
+      fc.property(newSubmissionArb, (s) => {
         assert.deepStrictEqual(parseSubmission(JSON.parse(JSON.stringify(submissionToJSON(s)))), s);
       }),
       { seed: 4, numRuns: 300 },
@@ -401,6 +401,80 @@ describe('parseSubmission', () => {
   });
 });
 
+describe('parseSubmission: intake rules for names', () => {
+  const w = wire();
+  const withSubject = (fields: Record<string, string>) => ({ ...w, subject: { ...w.subject, ...fields } });
+  const REFUSED: [string, Record<string, string>, RegExp][] = [
+    ['a path with ..', { filename: '../../etc/passwd' }, /subject\.filename: must be a basename/],
+    ['a slash', { filename: 'dist/requests-2.32.3.tar.gz' }, /subject\.filename: must be a basename/],
+    ['a backslash', { filename: 'dist\\requests-2.32.3.tar.gz' }, /subject\.filename: must be a basename/],
+    ['"."', { filename: '.' }, /subject\.filename: must not start with "\."/],
+    ['".."', { filename: '..' }, /subject\.filename: must not start with "\."/],
+    ['a hidden file', { filename: '.bashrc' }, /subject\.filename: must not start with "\."/],
+    ['a zero-width space in a project', { project: 'req\u200Buests' }, /subject\.project: must not contain invisible or bidirectional formatting character U\+200B/],
+    ['a right-to-left override in a filename', { filename: 'evil\u202Egpj.exe' }, /subject\.filename: .*U\+202E/],
+    ['a left-to-right isolate in a version', { version: '1.0\u2066' }, /subject\.version: .*U\+2066/],
+    ['a byte order mark in a project', { project: '\uFEFFrequests' }, /subject\.project: .*U\+FEFF/],
+    ['a line separator in a filename', { filename: 'a\u2028b.whl' }, /subject\.filename: .*U\+2028/],
+    ['a paragraph separator in a version', { version: '1\u20290' }, /subject\.version: .*U\+2029/],
+    ['a zero-width joiner in a filename', { filename: 'a\u200Db.whl' }, /subject\.filename: .*U\+200D/],
+    ['a tag character in a project', { project: 'requests\u{E0041}' }, /subject\.project: .*U\+E0041/],
+  ];
+  for (const [what, fields, re] of REFUSED) {
+    it(`refuses ${what}, naming the field`, () => {
+      assert.throws(() => parseSubmission(withSubject(fields)), malformedWith(re));
+    });
+  }
+
+  it('names every bad name of one submission, with the other problems', () => {
+    try {
+      parseSubmission({ ...withSubject({ project: 'a\u200Bb', version: '\u202E1', filename: '../x' }), claims: { uploadedAt: 'never' } });
+      assert.fail('accepted');
+    } catch (err) {
+      assert.ok(isStamplogError(err, 'MALFORMED'));
+      const paths = (err.details?.problems as { path: string }[]).map((p) => p.path).sort();
+      assert.deepEqual(paths, ['claims.uploadedAt', 'subject.filename', 'subject.project', 'subject.version']);
+    }
+  });
+
+  it('accepts names an index may send, keeping their exact spelling', () => {
+    for (const fields of [
+      { project: 'Requests_Toolbelt', filename: 'Requests_Toolbelt-1.0.tar.gz' },
+      { project: 'zope.interface', filename: 'zope.interface-6.0..tar.gz' },
+      { project: '@scope/pkg', filename: 'pkg-1.0.tgz' },
+      { filename: 'caf\u0065\u0301-1.0.tar.gz' }, // NFD: kept as sent, not normalised
+      { project: '\u05E9\u05DC\u05D5\u05DD', filename: '\u05E9\u05DC\u05D5\u05DD-1.0.tar.gz' }, // right-to-left letters are not controls
+    ]) {
+      const s = parseSubmission(withSubject(fields));
+      for (const [k, v] of Object.entries(fields)) assert.equal(s.subject[k as 'project' | 'filename'], v);
+    }
+  });
+
+  it('with {logged: true} reads an entry logged before the rules (a log serves it)', () => {
+    const json = withSubject({ filename: '../../etc/passwd', project: 'req\u200Buests' });
+    assert.equal(parseSubmission(json, { logged: true }).subject.filename, '../../etc/passwd');
+  });
+});
+
+describe('decodeLeaf and encodeLeaf: leaves logged before the intake rules', () => {
+  it('keep decoding and re-encode to the same bytes (a log that holds ../../etc/passwd stays readable)', () => {
+    for (const subject of [
+      { ...baseSubmission.subject, filename: '../../etc/passwd' },
+      { ...baseSubmission.subject, filename: '.hidden', project: 'evil\u202Egpj', version: '1\u200B0' },
+    ]) {
+      const entry = makeEntry({ ...baseSubmission, subject }, T0);
+      const leaf = encodeLeaf(entry);
+      const decoded = decodeLeaf(leaf);
+      assert.deepStrictEqual(decoded, entry);
+      assert.deepStrictEqual(encodeLeaf(decoded), leaf);
+      // and its JSON as a log serves it is read back for proving (client check)
+      const { v, time, ...rest } = entryToJSON(decoded);
+      assert.equal(v, 1);
+      assert.deepStrictEqual(makeEntry(parseSubmission(JSON.parse(JSON.stringify(rest)), { logged: true }), time), entry);
+    }
+  });
+});
+
 describe('makeEntry', () => {
   it('adds v = 1 and the time, keeping every given field', () => {
     const s = signed({ ...baseSubmission, claims: { backfill: true } });
@@ -435,7 +509,7 @@ describe('entryToJSON', () => {
         const { v, time, ...rest } = entryToJSON(e);
         assert.equal(v, 1);
         assert.equal(time, e.time);
-        assert.deepStrictEqual(makeEntry(parseSubmission(rest), time), e);
+        assert.deepStrictEqual(makeEntry(parseSubmission(rest, { logged: true }), time), e);
       }),
       { seed: 5, numRuns: 200 },
     );
