@@ -23,6 +23,10 @@
  * what to persist with the chunk. Time state (latest leaf time, witnessed heads) is a small JSON value that the
  * follower persists in the same atomic commit, so a resumed audit continues exactly where it stopped.
  *
+ * Names are compared as the index means them (src/leaf/names.ts): filenames by their NFC form (LeafFacts.fileId),
+ * projects by their PEP 503 key (projectKey), so `Requests` and `requests` are one project and a filename in NFC
+ * and in NFD is one file. Records are stored under those keys; alerts name each leaf's own spelling.
+ *
  * Leaves are checked through their LeafFacts (fastleaf.ts): kind, time, project, filename, hex digest, base64
  * signer, and the whole entry on demand for signature verification. Given a NameFilter holding every filename
  * the lookup may know (the follower's, see follow.ts), `prefetch` reads only the filenames the filter may have;
@@ -30,7 +34,7 @@
  * signatures).
  */
 import { isStamplogError } from '../src/errors.ts';
-import { verifySubmissionSignature } from '../src/leaf/index.ts';
+import { projectKey, verifySubmissionSignature } from '../src/leaf/index.ts';
 import { fromBase64 } from '../src/bytes.ts';
 import type { Alert, AlertType } from './alerts.ts';
 import { decodeLeafStrict, factsOf, leafFactsAt } from './fastleaf.ts';
@@ -81,7 +85,10 @@ export interface ProjectRecord {
   keys: { key: string; index: number }[];
 }
 
-/** Where the checker loads records it has not seen in this chunk (undefined = none stored). */
+/**
+ * Where the checker loads records it has not seen in this chunk (undefined = none stored). Filenames are asked
+ * by their NFC key, projects by their PEP 503 key.
+ */
 export interface CheckLookup {
   filenames(names: readonly string[]): Promise<(FilenameRecord | undefined)[]>;
   projects(names: readonly string[]): Promise<(ProjectRecord | undefined)[]>;
@@ -92,7 +99,10 @@ export interface CheckOptions {
   toleranceMs?: number;
   /** Verify every publisher signature (slow); watched projects are always verified. */
   verifySignatures?: boolean;
-  /** Maintainer watch: project → base64 Ed25519 public keys allowed to publish it. */
+  /**
+   * Maintainer watch: project → base64 Ed25519 public keys allowed to publish it. Projects are matched by their
+   * PEP 503 key: entries for `Requests` and `requests` are one project, and their keys are merged.
+   */
   watch?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
@@ -129,10 +139,11 @@ export class ContentChecker {
   readonly #verifyAll: boolean;
   readonly #watch: ReadonlyMap<string, ReadonlySet<string>>;
   #time: TimeState;
-  /** Filename records loaded or first seen since the last takeChanges, in stored form; null = none stored. */
+  /** Filename records (by NFC key) loaded or first seen since the last takeChanges, in stored form; null = none stored. */
   readonly #files = new Map<string, string | null>();
+  /** Project records by PEP 503 key; null = none stored. */
   readonly #projects = new Map<string, ProjectRecord | null>();
-  /** Filenames first seen since the last take (each at most once: from then on it is known). */
+  /** Filename keys first seen since the last take (each at most once: from then on it is known). */
   #dirtyFiles: string[] = [];
   readonly #dirtyProjects = new Set<string>();
   readonly #filter: NameFilter | undefined;
@@ -147,7 +158,7 @@ export class ContentChecker {
     this.origin = origin;
     this.#tolerance = opts.toleranceMs ?? 60_000;
     this.#verifyAll = opts.verifySignatures ?? false;
-    this.#watch = opts.watch ?? new Map();
+    this.#watch = watchByKey(opts.watch ?? new Map());
     this.#time = structuredClone(time);
     this.#filter = filter;
   }
@@ -178,9 +189,12 @@ export class ContentChecker {
       if ('error' in d) continue;
       // The filter first: a name it never had is in neither the store nor this chunk (every name the checker
       // has seen went into it), which is nearly every name, so the map is not even consulted for those.
-      if ((filter === undefined || filter.testAndAdd(d.filenameKey)) && !this.#files.has(d.filename)) fnames.push(d.filename);
+      if ((filter === undefined || filter.testAndAdd(d.filenameKey)) && !this.#files.has(d.fileId)) fnames.push(d.fileId);
       // Only publisher signatures read the project's record (see check).
-      if (d.signer !== undefined && d.kind !== 'vetting' && !this.#projects.has(d.project)) pnames.push(d.project);
+      if (d.signer !== undefined && d.kind !== 'vetting') {
+        const p = projectKey(d.project);
+        if (!this.#projects.has(p)) pnames.push(p);
+      }
     }
     if (fnames.length === 0 && pnames.length === 0) return;
     fnames = [...new Set(fnames)];
@@ -213,16 +227,17 @@ export class ContentChecker {
     }
     const e = d;
     const filename = e.filename;
+    const fileId = e.fileId;
     const digest = e.sha256;
 
-    // Substitution: one filename, more than one digest.
-    const stored = this.#files.get(filename);
+    // Substitution: one filename (its NFC key), more than one digest.
+    const stored = this.#files.get(fileId);
     if (stored === undefined || stored === null) {
-      this.#files.set(filename, encodeFilenameRecord({ index, sha256: digest }));
-      this.#dirtyFiles.push(filename); // prefetch put it in the filter
+      this.#files.set(fileId, encodeFilenameRecord({ index, sha256: digest }));
+      this.#dirtyFiles.push(fileId); // prefetch put it in the filter
     } else if (!stored.endsWith(digest)) {
       const known = decodeFilenameRecord(stored) as FilenameRecord;
-      this.#alert(out, 'substitution', [known.index, index], `${filename}: logged at ${known.index} with sha256 ${known.sha256}, at ${index} with ${digest}`, {
+      this.#alert(out, 'substitution', [known.index, index], `${filename}: logged at ${known.index} with sha256 ${known.sha256}, at ${index} with ${digest}${fileId === filename ? '' : ' (the name compared in NFC)'}`, {
         filename,
         project: e.project,
         digests: [known.sha256, digest],
@@ -233,7 +248,8 @@ export class ContentChecker {
     // is only needed here for signed leaves or a watch (it is built on demand: fastleaf.ts).
     const signer = e.signer;
     const project = signer !== undefined || this.#watch.size > 0 ? e.project : '';
-    const watched = this.#watch.size > 0 ? this.#watch.get(project) : undefined;
+    const pkey = project === '' ? '' : projectKey(project);
+    const watched = this.#watch.size > 0 ? this.#watch.get(pkey) : undefined;
     let sigValid: boolean | undefined;
     if (signer !== undefined && (this.#verifyAll || watched !== undefined)) {
       try {
@@ -245,7 +261,7 @@ export class ContentChecker {
       }
     }
     if (signer !== undefined && e.kind !== 'vetting') {
-      let rec = this.#projects.get(project) ?? null;
+      let rec = this.#projects.get(pkey) ?? null;
       if (rec === null) rec = { keys: [] };
       if (!rec.keys.some((k) => k.key === signer)) {
         if (rec.keys.length > 0) {
@@ -258,8 +274,8 @@ export class ContentChecker {
           });
         }
         rec = { keys: [...rec.keys, { key: signer, index }] };
-        this.#projects.set(project, rec);
-        this.#dirtyProjects.add(project);
+        this.#projects.set(pkey, rec);
+        this.#dirtyProjects.add(pkey);
       }
     }
     if (watched !== undefined && e.kind === 'artifact' && !(signer !== undefined && watched.has(signer) && sigValid === true)) {
@@ -342,6 +358,18 @@ export class ContentChecker {
     this.#dirtyFiles = [];
     this.#dirtyProjects.clear();
   }
+}
+
+/** `watch` with its projects merged under their PEP 503 keys. */
+function watchByKey(watch: ReadonlyMap<string, ReadonlySet<string>>): Map<string, ReadonlySet<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [project, keys] of watch) {
+    const k = projectKey(project);
+    const set = out.get(k) ?? new Set<string>();
+    for (const key of keys) set.add(key);
+    out.set(k, set);
+  }
+  return out;
 }
 
 /** Parses a maintainer watch file: `<project> <base64 Ed25519 key>…` per line, `#` comments; throws on errors. */

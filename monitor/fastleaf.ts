@@ -20,7 +20,7 @@
  * truncation of them, and random bytes (fast-check).
  */
 import { StamplogError } from '../src/errors.ts';
-import { ENTRY_KINDS, LIMITS, VERDICT_PATTERN, decodeLeaf, encodeCanonical, encodeLeaf } from '../src/leaf/index.ts';
+import { ENTRY_KINDS, LIMITS, VERDICT_PATTERN, decodeLeaf, encodeCanonical, encodeLeaf, filenameKey } from '../src/leaf/index.ts';
 import type { Entry, EntryKind } from '../src/leaf/index.ts';
 import { FNV_OFFSET, FNV_PRIME, nameKey } from './namefilter.ts';
 
@@ -34,7 +34,12 @@ export interface LeafFacts {
   readonly sha256: string;
   /** Standard base64 of the signer's Ed25519 key, if the entry is signed. */
   readonly signer: string | undefined;
-  /** The filename's NameFilter key (namefilter.ts nameKey). */
+  /**
+   * The filename's identity (src/leaf filenameKey: its NFC form), under which the checks compare filenames; the
+   * filename itself when it is printable ASCII, as on the fast path.
+   */
+  readonly fileId: string;
+  /** The NameFilter key of `fileId` (namefilter.ts nameKey). */
   readonly filenameKey: number;
   /** The whole entry (built on demand: only signature verification needs it). */
   entry(): Entry;
@@ -335,6 +340,11 @@ class WalkedLeaf implements LeafFacts {
     this.#projectEnd = at.projectEnd;
   }
 
+  /** Printable ASCII (the fast path takes nothing else) is its own NFC form. */
+  get fileId(): string {
+    return this.filename;
+  }
+
   get project(): string {
     return (this.#project ??= this.#leaf.toString('latin1', this.#projectAt, this.#projectEnd));
   }
@@ -347,6 +357,7 @@ class WalkedLeaf implements LeafFacts {
 
 /** The facts of an entry decoded some other way (the reference path). */
 export function factsOf(e: Entry): LeafFacts {
+  const fileId = filenameKey(e.subject.filename);
   return {
     kind: e.kind,
     time: e.time,
@@ -354,7 +365,8 @@ export function factsOf(e: Entry): LeafFacts {
     filename: e.subject.filename,
     sha256: asBuffer(e.subject.sha256).toString('hex'),
     signer: e.sig === undefined ? undefined : asBuffer(e.sig.key).toString('base64'),
-    filenameKey: nameKey(e.subject.filename),
+    fileId,
+    filenameKey: nameKey(fileId),
     entry: () => e,
   };
 }

@@ -128,6 +128,35 @@ describe('ContentChecker', () => {
     assert.deepEqual(alerts.map((a) => [a.type, a.indexes]), [['invalid-signature', [1]], ['unauthorized-artifact', [1]]]);
   });
 
+  it('one filename spelled in NFC and in NFD with two digests is a substitution, named as each leaf spells it', async () => {
+    const nfc = 'caf\u00e9-1.0.tar.gz';
+    const nfd = 'cafe\u0301-1.0.tar.gz';
+    assert.notEqual(nfc, nfd);
+    const es = [entry(0, { filename: nfc }), entry(1), entry(2, { filename: nfd, content: 'evil' })];
+    const alerts = await run(es, {}, [], 2);
+    assert.deepEqual(alerts.map((a) => [a.type, a.indexes]), [['substitution', [0, 2]]]);
+    assert.equal(alerts[0].details.filename, nfd);
+    // The same bytes twice under the two spellings is one file with one digest: nothing to report.
+    assert.deepEqual(await run([entry(0, { filename: nfc }), entry(1, { filename: nfd, content: 'c0' })]), []);
+  });
+
+  it('a publisher key change is found across spellings of one project (PEP 503), and named as logged', async () => {
+    const es = [entry(0, { seed: seedA, project: 'Foo.Bar' }), entry(1, { seed: seedA, project: 'foo_bar' }), entry(2, { seed: seedB, project: 'FOO-BAR' })];
+    const alerts = await run(es, {}, [], 1);
+    assert.deepEqual(alerts.map((a) => [a.type, a.indexes]), [['publisher-key-change', [0, 2]]]);
+    assert.equal(alerts[0].details.project, 'FOO-BAR');
+  });
+
+  it('maintainer watch: `Requests` and `requests` are one project', async () => {
+    const keyA = Buffer.from(ed25519PublicKeyForTest(seedA)).toString('base64');
+    const keyB = Buffer.from(ed25519PublicKeyForTest(seedB)).toString('base64');
+    const watch = parseWatchFile(`requests ${keyA}\nRequests ${keyB}\n`);
+    const es = [entry(0, { seed: seedA, project: 'Requests' }), entry(1, { project: 'requests' }), entry(2, { seed: seedB, project: 'REQUESTS' }), entry(3, { project: 'Requests' })];
+    const alerts = (await run(es, { watch })).filter((a) => a.type === 'unauthorized-artifact');
+    assert.deepEqual(alerts.map((a) => a.indexes), [[1], [3]]);
+    assert.deepEqual(alerts.map((a) => a.details.project), ['requests', 'Requests']);
+  });
+
   it('rejects malformed watch files', () => {
     assert.throws(() => parseWatchFile('proj\n'));
     assert.throws(() => parseWatchFile('proj notbase64\n'));

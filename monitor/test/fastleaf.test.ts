@@ -34,7 +34,7 @@ function variants(): Entry[] {
 
 /** What the checks read of a leaf, comparable with deepEqual. */
 function plain(f: LeafFacts): Record<string, unknown> {
-  return { kind: f.kind, time: f.time, project: f.project, filename: f.filename, sha256: f.sha256, signer: f.signer, filenameKey: f.filenameKey, entry: f.entry() };
+  return { kind: f.kind, time: f.time, project: f.project, filename: f.filename, sha256: f.sha256, signer: f.signer, fileId: f.fileId, filenameKey: f.filenameKey, entry: f.entry() };
 }
 
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
