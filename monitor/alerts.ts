@@ -32,6 +32,8 @@ export type AlertType =
   | 'equivocation'
   /** Entry bundles that do not hash to the signed tree. */
   | 'bundle-mismatch'
+  /** A partial entry bundle already audited, re-fetched as the tree grew, with some of those leaves changed. */
+  | 'bundle-altered'
   /** The log served a checkpoint smaller than one it signed before. */
   | 'stale-checkpoint'
   /** The log served a checkpoint that does not verify. */

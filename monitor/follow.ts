@@ -38,7 +38,7 @@ import type { BundleSource } from './bundles.ts';
 import { WorkerBundleStream } from './bundleworker.ts';
 import { ContentChecker, decodeFilenameRecord, decodeStrictAt } from './checks.ts';
 import type { CheckLookup, CheckOptions, DecodedLeaf, ProjectRecord, TimeState, WitnessedHead } from './checks.ts';
-import { CompactRange, borderIndexes } from './compact.ts';
+import { CompactRange, borderIndexes, borderNodes } from './compact.ts';
 import { checkConsistency } from './evidence.ts';
 import type { Evidence, SignedCheckpoint } from './evidence.ts';
 import type { EvidenceLog } from './evidencelog.ts';
@@ -343,6 +343,7 @@ export class Follower {
       const { bytes, at, count, leafHashes, root } = await stream.take();
       const lo = Math.max(from - n * TILE_WIDTH, 0);
       const hi = Math.min(to - n * TILE_WIDTH, count);
+      if (lo > 0) this.#checkAuditedPrefix(n, lo, leafHashes, compact, alerts);
       if (lo === 0 && hi === TILE_WIDTH && root !== undefined) compact.appendSubtree(TILE_HEIGHT, root);
       else for (let i = lo; i < hi; i++) compact.append(leafHashes.slice(32 * i, 32 * i + 32));
       const decoded: DecodedLeaf[] = new Array<DecodedLeaf>(Math.max(hi - lo, 0));
@@ -354,6 +355,39 @@ export class Follower {
     }
     if (index !== to) throw new StamplogError('MALFORMED', `${this.log.origin}: entry bundles hold ${index - from} of ${to - from} leaves`);
     return alerts;
+  }
+
+  /**
+   * Bundle `n`, re-fetched now that the tree has grown past it, must still hold the `lo` leaves already audited
+   * from its partial form: they are authenticated only through the border held for [0, n·256 + lo) (the
+   * audit appends just the new leaves), so the border nodes below n·256 are recomputed from the re-fetched
+   * leaves and compared. A difference means the log serves other leaves at indexes it already served, under
+   * the same tree: a `bundle-altered` alert naming the leaves of the nodes that differ. The audit goes on
+   * (what it authenticates next does not depend on these leaves).
+   */
+  #checkAuditedPrefix(n: number, lo: number, leafHashes: Uint8Array, compact: CompactRange, alerts: Alert[]): void {
+    const base = n * TILE_WIDTH;
+    const held = compact.hashes();
+    const keep = borderNodes(base).length;
+    const again = new CompactRange(base, held.slice(0, keep));
+    for (let i = 0; i < lo; i++) again.append(leafHashes.subarray(32 * i, 32 * i + 32));
+    const got = again.hashes();
+    const nodes = borderNodes(base + lo);
+    const indexes: number[] = [];
+    for (let j = keep; j < nodes.length; j++) {
+      if (hashEqual(got[j], held[j])) continue;
+      const span = 2 ** nodes[j].level;
+      for (let i = nodes[j].index * span; i < (nodes[j].index + 1) * span; i++) indexes.push(i);
+    }
+    if (indexes.length === 0) return;
+    alerts.push(
+      this.#alert(
+        'bundle-altered',
+        `${this.log.origin}: entry bundle ${n} re-fetched holds other leaves among [${indexes[0]}, ${indexes[indexes.length - 1] + 1}) than the ones audited before`,
+        { bundle: n, audited: [base, base + lo], leaves: indexes.length },
+        indexes,
+      ),
+    );
   }
 
   /** The filename filter for this log on this store, (re)built from the stored records if it is missing or too small for `size`. */

@@ -133,6 +133,37 @@ describe('Follower', () => {
     }
   });
 
+  it('a partial bundle already audited, re-fetched with earlier leaves changed: bundle-altered, naming them', async () => {
+    const k = generateSignerKey('fake.example/log', new Uint8Array(32).fill(7));
+    const fake = await startFakeLog('fake.example/log', k.signerKey);
+    const [log] = logsOf(policyText([{ logKey: k.verifierKey, url: fake.url }]));
+    const kit = await openKit([log]);
+    try {
+      const leaf = (i: number) => encodeLeaf(makeSubmissionValueForTest(i, 1_717_000_000_000 + i));
+      fake.append(Array.from({ length: 300 }, (_, i) => leaf(i)));
+      // The monitor's clock at the leaves' times, so that its own observations find no backdated leaf.
+      const f = new Follower(log, { store: kit.store, alerter: kit.alerter, evidence: kit.evidence, clock: () => 1_717_000_000_000 });
+      assert.equal((await f.pass()).cursor, 300);
+      // The tree grows; bundle 1, now full, serves another leaf in place of leaf 266 (audited as part of 1.p/44).
+      fake.append(Array.from({ length: 300 }, (_, i) => leaf(300 + i)));
+      fake.tamper = (n, leaves) => (n === 1 ? leaves.map((l, i) => (i === 10 ? leaf(9999) : l)) : leaves);
+      const r = await f.pass();
+      assert.equal(r.cursor, 600, 'the new leaves are still audited against the signed tree');
+      assert.deepEqual(kit.alerts.map((a) => a.type), ['bundle-altered']);
+      const { indexes } = kit.alerts[0];
+      assert.ok(indexes.includes(266) && indexes.every((i) => i >= 256 && i < 300), JSON.stringify(indexes));
+      assert.deepEqual((await f.storedAlerts()).map((a) => a.type), ['bundle-altered']);
+      // The same bundle re-fetched unchanged in a later pass says nothing.
+      fake.tamper = undefined;
+      fake.append([leaf(600)]);
+      assert.equal((await f.pass()).cursor, 601);
+      assert.equal(kit.alerts.length, 1);
+    } finally {
+      await kit.close();
+      await fake.close();
+    }
+  });
+
   it('entry bundles that do not hash to the signed tree: bundle-mismatch, nothing of the chunk kept', async () => {
     const k = generateSignerKey('fake.example/log', new Uint8Array(32).fill(6));
     const fake = await startFakeLog('fake.example/log', k.signerKey);
