@@ -1,25 +1,48 @@
 /**
  * The search index's rows and keys (DESIGN §4 search by sha256, filename, project and project+version). Leaf
  * hashes are found from the in-memory tree (leafindex.ts), without rows. Rows are written under the same key
- * a query is looked up under (`searchKey`), so that every spelling of one name finds the same entries.
+ * a query is looked up under (`searchKey`), so that every spelling of one name finds the same entries:
+ *
+ *   sha256          64 lowercase hex digits
+ *   filename        the filename's NFC form (filenameKey): `é` sent as U+00E9 or as `e` U+0301 is one file
+ *   project         the PEP 503 normalised project name after NFC (projectKey): `Requests`, `requests` and
+ *                   `REQUESTS_` are one project
+ *   projectVersion  projectKey(project) U+0000 version (the version exactly as spelled)
+ *
+ * A projectVersion query comes as `project U+0000 version` with the project as asked; its project part is
+ * normalised here. No key contains U+0000 otherwise: every text field refuses control characters, so the
+ * first U+0000 is the separator. Rows written before these keys (a store filled by an older stamplog) hold
+ * the names as logged, which the keys find only for names already in key form.
  */
+import { filenameKey, projectKey } from '../leaf/names.ts';
 import { toHex } from '../leaf/codec.ts';
 import type { Entry } from '../leaf/types.ts';
 import type { SearchField, SearchRow } from '../store/types.ts';
 
-/** The key a search for `value` under `field` looks up. */
+/** The key a search for `value` under `field` looks up (and the key its rows are written under). */
 export function searchKey(field: SearchField, value: string): string {
-  void field;
-  return value;
+  switch (field) {
+    case 'sha256':
+      return value;
+    case 'filename':
+      return filenameKey(value);
+    case 'project':
+      return projectKey(value);
+    case 'projectVersion': {
+      const at = value.indexOf('\u0000');
+      return at < 0 ? projectKey(value) : `${projectKey(value.slice(0, at))}${value.slice(at)}`;
+    }
+  }
 }
 
 /** The search rows for `entry` logged at `index`. */
 export function searchRows(entry: Entry, index: number): SearchRow[] {
   const s = entry.subject;
+  const project = projectKey(s.project);
   return [
     { field: 'sha256', key: toHex(s.sha256), index },
-    { field: 'filename', key: s.filename, index },
-    { field: 'project', key: s.project, index },
-    { field: 'projectVersion', key: `${s.project}\u0000${s.version}`, index },
+    { field: 'filename', key: filenameKey(s.filename), index },
+    { field: 'project', key: project, index },
+    { field: 'projectVersion', key: `${project}\u0000${s.version}`, index },
   ];
 }
