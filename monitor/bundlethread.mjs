@@ -1,6 +1,7 @@
-// Entry point of the bundle worker thread (bundleworker.ts): a worker does not inherit a TypeScript loader
-// registered through tsx's API (as monitor/stamplog-monitor.js does), so register tsx in this thread, then
-// load the TypeScript body. The worker is started with no execArgv, so tsx is never registered twice.
+// Entry point of the bundle worker thread (bundlethread.ts) when the monitor runs as TypeScript under tsx
+// (tests, benchmarks of the sources): a worker does not inherit a TypeScript loader, so register tsx in this
+// thread, then load the TypeScript body. The compiled build starts dist/monitor/bundlethread.js instead and never
+// loads this file (bundleworker.ts chooses). The worker is started with no execArgv, so tsx is never registered twice.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -14,6 +14,13 @@ import type { ErrorCode } from '../src/errors.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
 import type { FetchOptions } from './fetch.ts';
 
+/**
+ * The worker's entry point: in the compiled build (dist/) bundlethread.js next to this module; when this module
+ * runs as TypeScript (tests and benchmarks, under tsx) bundlethread.mjs, which registers tsx in the new thread
+ * before loading bundlethread.ts.
+ */
+const THREAD_ENTRY = new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './bundlethread.mjs' : './bundlethread.js', import.meta.url);
+
 /** What the worker is asked to do (its workerData). */
 export interface BundleWork {
   url: string;
@@ -52,8 +59,8 @@ export class WorkerBundleStream implements BundleSource {
     const work: BundleWork = { ...w, credit: w.ahead + CREDIT_BATCH };
     this.#next = work.first;
     this.#last = work.last;
-    // No execArgv: the entry point registers tsx itself (see bundlethread.mjs).
-    this.#worker = new Worker(new URL('./bundlethread.mjs', import.meta.url), { workerData: work, execArgv: [] });
+    // No execArgv: under tsx the entry point registers it itself (see bundlethread.mjs).
+    this.#worker = new Worker(THREAD_ENTRY, { workerData: work, execArgv: [] });
     this.#worker.on('message', (m: FromBundleThread) => this.#deliver('error' in m ? new StamplogError(m.error.code, m.error.message, { details: m.error.details }) : toBundle(m)));
     this.#worker.on('error', (e) => this.#fail(new StamplogError('INTERNAL', `bundle worker failed: ${e.message}`, { cause: e })));
     this.#worker.on('exit', (code) => {

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Launcher for `stamplog-monitor`: registers tsx (a runtime dependency) and loads the TypeScript CLI, as
-// bin/stamplog.js does for the server, so the repository works without a build step.
-import { register } from 'tsx/esm/api';
+// Launcher for `stamplog-monitor`: loads the compiled CLI from dist/ (`npm run build`, run by `npm ci` and
+// `npm install` through `prepare`), as bin/stamplog.js does for the log. No TypeScript loader at run time.
+import { missingBuild, watchParent } from '../bin/parent.js';
 
-register();
-await import(new URL('./cli.ts', import.meta.url).href);
+const entry = new URL('../dist/monitor/cli.js', import.meta.url);
+watchParent();
+try {
+  await import(entry.href);
+} catch (e) {
+  if (!missingBuild(e, entry)) throw e;
+  process.stderr.write('stamplog-monitor: the compiled CLI (dist/) is missing: run `npm run build` (or `npm ci`) in the package directory\n');
+  process.exitCode = 1;
+}

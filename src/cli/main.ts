@@ -7,11 +7,15 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitStatusFor, messageFor } from './exit.ts';
 import { collect, integer } from './options.ts';
+import { packageVersion } from './version.ts';
 
 const program = new Command();
 program
   .name('stamplog')
   .description('An append-only transparency log and timestamping server for package indexes.')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  // Program options only before the command: `append --version 1.0` is the command's own option.
+  .enablePositionalOptions()
   .exitOverride()
   .addHelpText(
     'after',

@@ -1,6 +1,7 @@
-// Entry point of the receipt thread (receiptthread.ts): a worker does not inherit a TypeScript loader
-// registered through tsx's API (as bin/stamplog.js does), so register tsx in this thread, then load the
-// TypeScript body. The worker is started with no execArgv, so tsx is never registered twice.
+// Entry point of the receipt thread (receiptthread.ts) when the log runs as TypeScript under tsx (tests,
+// benchmarks of the sources): a worker does not inherit a TypeScript loader, so register tsx in this thread,
+// then load the TypeScript body. The compiled build starts dist/src/log/receiptthread.js instead and never loads
+// this file (receiptworker.ts chooses). The worker is started with no execArgv, so tsx is never registered twice.
 import { register } from 'tsx/esm/api';
 
 register();

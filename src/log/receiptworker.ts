@@ -12,6 +12,13 @@ import { StamplogError } from '../errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
 
+/**
+ * The worker's entry point: in the compiled build (dist/) receiptthread.js next to this module; when this module
+ * runs as TypeScript (tests and benchmarks, under tsx) receiptthread.mjs, which registers tsx in the new thread
+ * before loading receiptthread.ts.
+ */
+const THREAD_ENTRY = new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './receiptthread.mjs' : './receiptthread.js', import.meta.url);
+
 /** The worker's start-up data: a snapshot of the tree (MemoryTree.snapshot). */
 export interface ReceiptThreadData {
   size: number;
@@ -82,8 +89,8 @@ export class ReceiptWorker {
   constructor(tree: MemoryTree) {
     const { size, stored } = tree.snapshot();
     const data: ReceiptThreadData = { size, stored: stored.buffer as ArrayBuffer };
-    // No execArgv: the entry point registers tsx itself (see receiptthread.mjs).
-    this.#worker = new Worker(new URL('./receiptthread.mjs', import.meta.url), { workerData: data, transferList: [data.stored], execArgv: [] });
+    // No execArgv: under tsx the entry point registers it itself (see receiptthread.mjs).
+    this.#worker = new Worker(THREAD_ENTRY, { workerData: data, transferList: [data.stored], execArgv: [] });
     this.#worker.unref();
     this.#worker.on('message', (m: FromReceiptThread) => this.#settle(m));
     this.#worker.on('error', (e) => this.#fail(new StamplogError('INTERNAL', `receipt worker failed: ${e.message}`, { cause: e })));
