@@ -14,12 +14,15 @@
  *                      subject with an accepted verdict
  *   7. min-age         (if required) the entry's log time is at least that old at `now`
  *
- * Signature and vetting receipts are held to the same policy as the artifact's. Nothing here touches the
- * network; the clock is the caller's `now`.
+ * Signature and vetting receipts are held to the same policy as the artifact's. Names are compared as the
+ * index compares them (src/leaf/names.ts): a pin for `Requests` applies to the project `requests`, and a
+ * signature entry about `Requests` and a filename in NFD is about the artifact `requests` in NFC. Nothing here
+ * touches the network; the clock is the caller's `now`.
  */
 import { isStamplogError } from '../errors.ts';
 import type { StamplogError } from '../errors.ts';
 import { toBase64, toHex } from '../bytes.ts';
+import { filenameKey, projectKey } from '../leaf/names.ts';
 import { verifyStatement } from '../leaf/statement.ts';
 import type { Entry, Subject } from '../leaf/types.ts';
 import type { Policy } from '../note/policy.ts';
@@ -55,9 +58,18 @@ export function receiptCheck(e: StamplogError): FailedCheck {
   return 'proof';
 }
 
-/** True iff two subjects are the same file record. */
+/**
+ * True iff two subjects are the same file record: the same project and filename as the index compares them
+ * (projectKey, filenameKey), the same version as spelled, the same digest and size.
+ */
 export function sameSubject(a: Subject, b: Subject): boolean {
-  return a.project === b.project && a.version === b.version && a.filename === b.filename && a.size === b.size && toHex(a.sha256) === toHex(b.sha256);
+  return (
+    projectKey(a.project) === projectKey(b.project) &&
+    a.version === b.version &&
+    filenameKey(a.filename) === filenameKey(b.filename) &&
+    a.size === b.size &&
+    toHex(a.sha256) === toHex(b.sha256)
+  );
 }
 
 function sameKey(a: Uint8Array, b: Uint8Array): boolean {
@@ -110,7 +122,8 @@ export function verifyArtifact(
 
   // 5.
   let publisher: ArtifactVerification['publisher'];
-  const pins = req.publisherKeys.filter((p) => p.project === undefined || p.project === subject.project);
+  const project = projectKey(subject.project);
+  const pins = req.publisherKeys.filter((p) => p.project === undefined || projectKey(p.project) === project);
   if (req.publisherKeys.length > 0) {
     if (pins.length === 0) {
       throw failure('publisher-key', 'POLICY_UNSATISFIED', `publisher key: no key is pinned for the project ${JSON.stringify(subject.project)} of this entry`);

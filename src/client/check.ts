@@ -7,7 +7,8 @@
  *      against a policy's witness quorum when one is given), then proven consistent with the pinned
  *      checkpoint (truststore.ts); the report speaks of that checkpoint's tree of N leaves;
  *   2. the log's search index is asked for the digest and for every filename involved (the local name and
- *      the names under which the digest is logged), all pages;
+ *      the names under which the digest is logged), all pages; filenames are one file when their NFC forms
+ *      are equal (filenameKey), as the log's search compares them;
  *   3. each hit below N is re-encoded from its JSON into the canonical leaf (DESIGN §3), and that leaf is
  *      proven included under the checkpoint's root with an inclusion proof fetched from the log; statement
  *      signatures of signature and vetting entries are verified.
@@ -16,7 +17,7 @@
  * every leaf through the tiles, close that gap; the check still never prints an unproven entry.
  */
 import { toHex } from '../bytes.ts';
-import { makeEntry, encodeLeaf, parseSubmission } from '../leaf/index.ts';
+import { filenameKey, makeEntry, encodeLeaf, parseSubmission } from '../leaf/index.ts';
 import type { Entry } from '../leaf/types.ts';
 import { leafHash } from '../merkle/hash.ts';
 import { verifyInclusion } from '../merkle/verify.ts';
@@ -45,13 +46,13 @@ export interface CheckReport {
   firstUse: boolean;
   checkpoint: Checkpoint;
   sha256: string;
-  /** The filenames searched: the local name and every name the digest is logged under. */
+  /** The filenames searched: the local name and every name the digest is logged under (one spelling per NFC form). */
   filenames: string[];
   /** Artifact entries with this digest. */
   artifacts: ProvenEntry[];
   signatures: ProvenEntry[];
   vettings: ProvenEntry[];
-  /** Entries under one of `filenames` with ANOTHER digest: evidence of substitution. */
+  /** Entries under one of `filenames` (in any spelling of the same NFC form) with ANOTHER digest: evidence of substitution. */
   conflicts: ProvenEntry[];
 }
 
@@ -69,7 +70,8 @@ export function leafOfHit(hit: SearchHit): { entry: Entry; leafHash: Uint8Array 
   return tagged('proof', `entry ${hit.index}`, () => {
     const { v, time, ...sub } = hit.entry as unknown as Record<string, unknown>;
     if (v !== 1 || typeof time !== 'number') throw failure('proof', 'MALFORMED', `entry ${hit.index}: not a version 1 entry with a time`);
-    const entry = makeEntry(parseSubmission(sub), time);
+    // `logged`: an entry logged before the intake rules for names must still be provable.
+    const entry = makeEntry(parseSubmission(sub, { logged: true }), time);
     const hash = leafHash(encodeLeaf(entry));
     if (toHex(hash) !== hit.leafHash) {
       throw failure('proof', 'PROOF_MISMATCH', `entry ${hit.index}: the entry the log shows does not hash to the leaf hash it lists`);
@@ -120,9 +122,13 @@ export async function checkArtifact(
     for (const h of list) if (h.index < size) hits.set(h.index, h);
   };
   add(await client.searchAll({ sha256 }));
-  const filenames = new Set<string>([file.filename]);
-  for (const h of hits.values()) if (typeof h.entry.subject?.filename === 'string') filenames.add(h.entry.subject.filename);
-  for (const name of filenames) add(await client.searchAll({ filename: name }));
+  // One spelling per file (NFC key), the first seen: the local name first.
+  const filenames = new Map<string, string>([[filenameKey(file.filename), file.filename]]);
+  for (const h of hits.values()) {
+    const name = h.entry.subject?.filename;
+    if (typeof name === 'string' && !filenames.has(filenameKey(name))) filenames.set(filenameKey(name), name);
+  }
+  for (const name of filenames.values()) add(await client.searchAll({ filename: name }));
 
   // 3. Prove every hit.
   const proven = await mapLimit([...hits.values()].sort((a, b) => a.index - b.index), opts.concurrency ?? 8, async (hit) => {
@@ -143,11 +149,11 @@ export async function checkArtifact(
     firstUse,
     checkpoint,
     sha256,
-    filenames: [...filenames],
+    filenames: [...filenames.values()],
     artifacts: mine.filter((p) => p.entry.kind === 'artifact'),
     signatures: mine.filter((p) => p.entry.kind === 'signature'),
     vettings: mine.filter((p) => p.entry.kind === 'vetting'),
-    conflicts: proven.filter((p) => toHex(p.entry.subject.sha256) !== sha256 && filenames.has(p.entry.subject.filename)),
+    conflicts: proven.filter((p) => toHex(p.entry.subject.sha256) !== sha256 && filenames.has(filenameKey(p.entry.subject.filename))),
   };
   return report;
 }

@@ -7,7 +7,8 @@
  *     minimum age     <n><unit>, unit s|m|h|d|w           e.g. 90m, 72h, 7d; the entry's log time must be that old
  *
  * Keys are verifier key strings (`name+id+base64`, type 0x01) or the standard base64 of a raw 32-byte
- * Ed25519 key (what an entry's `sig.key` holds).
+ * Ed25519 key (what an entry's `sig.key` holds). A pin's project is matched by its PEP 503 key (projectKey):
+ * `Requests=K` pins the key of the project the index calls `requests`.
  */
 import { StamplogError } from '../errors.ts';
 import { parsePublicKey } from './keys.ts';
