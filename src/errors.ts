@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   /** The service is overloaded; the caller should retry later. */
   | 'PUSHBACK'
+  /** A request (its body) did not arrive within the time the server waits for it. */
+  | 'TIMEOUT'
   /** Local storage does not match what was written: the process must stop signing. */
   | 'CORRUPTION'
   /** A write to local storage failed for lack of space (ENOSPC, EDQUOT): writes stop until it is re-opened. */

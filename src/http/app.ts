@@ -22,6 +22,8 @@ import { toProblem } from './problem.ts';
 import { Metrics } from './metrics.ts';
 import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, batchForm, refuseDuplicateMembers, submissionAdmitter } from './appends.ts';
 import type { AppendAnswer } from './appends.ts';
+import { BodyBudget, bodyReservation } from './bodybudget.ts';
+import type { BodyLimits } from './bodybudget.ts';
 
 export const LIMITS = Object.freeze({
   entryBodyBytes: 64 * 1024,
@@ -40,6 +42,10 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Runs the Ed25519 equation of publisher signatures off this thread; on this thread by default. */
   verifySignature?: AsyncSignatureVerifier;
+  /** Bounds on append bodies in flight (bodybudget.ts); DEFAULT_BODY_LIMITS for those not given. */
+  bodyLimits?: Partial<BodyLimits>;
+  /** The budget those bodies are read under, shared with the fast path (handler.ts); built from `bodyLimits` by default. */
+  bodyBudget?: BodyBudget;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -103,6 +109,8 @@ export function createApp(deps: AppDeps): express.Express {
   const { log } = deps;
   const authenticate = bearerAuthenticator(deps.tokens);
   const metrics = deps.metrics ?? new Metrics();
+  const bodies = deps.bodyBudget ?? new BodyBudget(deps.bodyLimits);
+  metrics.watchBodies(bodies);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -142,12 +150,17 @@ export function createApp(deps: AppDeps): express.Express {
   const rawBodies = new WeakMap<Request, Buffer>();
   const jsonBody = (limit: number) =>
     express.json({ limit, strict: true, type: 'application/json', verify: (req, _res, buf) => void rawBodies.set(req as Request, buf) });
+  /** Answers `e` outside the middleware chain (a body-read timeout while body-parser still waits for the body). */
+  const answerProblem = (res: Response, e: StamplogError) => {
+    metrics.problem(e.code);
+    sendProblem(res, e);
+  };
   /**
    * Bearer authentication, before the body is parsed. A refused request's body is read off the wire first if
    * it announces at most `bodyLimit` bytes, so that the client (still sending) sees the 401 rather than a
    * reset connection; a larger or unannounced body is not read at all, and the connection is closed.
    */
-  const auth = (bodyLimit: number) => (req: Request, _res: Response, next: NextFunction) => {
+  const auth = (bodyLimit: number) => (req: Request, res: Response, next: NextFunction) => {
     try {
       res_locals(req).submitter = authenticate(req.get('authorization'));
       next();
@@ -162,7 +175,21 @@ export function createApp(deps: AppDeps): express.Express {
         if (!refused) next(e);
         refused = true;
       };
+      // The body is read only to be discarded, but not for longer than any body may take.
+      bodies.watch(req, res, (timeout) => answerProblem(res, timeout));
       req.once('end', refuse).once('error', refuse).once('close', refuse).resume();
+    }
+  };
+  /**
+   * Admits the body of an authenticated append under the body budget before it is read: refused at once
+   * (PUSHBACK, or TOO_LARGE) when it does not fit, answered 408 when it does not arrive in time.
+   */
+  const budget = (bodyLimit: number) => (req: Request, res: Response, next: NextFunction) => {
+    try {
+      bodies.admit(req, res, res_locals(req).submitter ?? '', bodyReservation(req.headers, bodyLimit), (timeout) => answerProblem(res, timeout));
+      next();
+    } catch (e) {
+      next(e);
     }
   };
 
@@ -172,6 +199,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.post(
     '/api/v1/entries',
     auth(LIMITS.entryBodyBytes),
+    budget(LIMITS.entryBodyBytes),
     jsonBody(LIMITS.entryBodyBytes),
     handle(async (req, res) => {
       requireJson(req);
@@ -182,6 +210,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.post(
     '/api/v1/entries/batch',
     auth(LIMITS.batchBodyBytes),
+    budget(LIMITS.batchBodyBytes),
     jsonBody(LIMITS.batchBodyBytes),
     handle(async (req, res) => {
       requireJson(req);
@@ -321,6 +350,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new StamplogError('NOT_FOUND', 'no such endpoint')));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Already answered (a body-read timeout, after which the body reader fails as its connection closes).
+    if (res.headersSent) return;
     const e = err instanceof StamplogError ? err : clientError(err);
     metrics.problem(e instanceof StamplogError ? e.code : 'INTERNAL');
     sendProblem(res, e);

@@ -9,7 +9,8 @@
  * or UTF-8), no Content-Encoding, a Content-Length within the endpoint's limit, a valid bearer token, and a
  * server still listening. Everything else (a missing token, a gzip body, a chunked body, another media type, a
  * draining server) is decided before any body byte is read and left to the express app, whose answers stay the
- * single definition of those errors. Once it has taken a request, it answers every outcome itself through
+ * single definition of those errors. A request it takes is admitted under the body budget (bodybudget.ts) before
+ * its body is read, as express admits it. Once it has taken a request, it answers every outcome itself through
  * problem.ts, with the bytes express would send: the body is decoded as body-parser does (UTF-8, BOM stripped),
  * refused unless it is a JSON object or array ("strict") that names no member twice in one object, and then
  * follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
@@ -20,6 +21,7 @@ import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne, refuseDuplicateMembers } from './appends.ts';
 import type { Admitted, AppendAnswer } from './appends.ts';
+import { BodyBudget } from './bodybudget.ts';
 import type { Metrics } from './metrics.ts';
 import { toProblem } from './problem.ts';
 
@@ -42,6 +44,8 @@ export interface FastAppendDeps {
   bodyLimit: number;
   /** The batch body limit, in bytes. */
   batchBodyLimit: number;
+  /** The budget bodies are read under, shared with the express app; one of its own with the defaults if absent. */
+  bodies?: BodyBudget;
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
@@ -52,6 +56,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 /** Returns a handler that takes plain append requests (answering true) and leaves the rest to express (false). */
 export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { log, metrics } = deps;
+  const bodies = deps.bodies ?? new BodyBudget();
   const fail = (res: ServerResponse, e: unknown) => {
     const p = toProblem(e);
     metrics.problem(p.body.code);
@@ -98,10 +103,18 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
     const length = Number(h['content-length']);
     if (!(Number.isSafeInteger(length) && length > 0 && length <= limit)) return false;
     if ((req.socket as unknown as { server?: { listening?: unknown } }).server?.listening === false) return false;
+    let submitter: string;
     try {
-      deps.authenticate(h.authorization);
+      submitter = deps.authenticate(h.authorization);
     } catch {
       return false;
+    }
+    try {
+      // The body is sent as is and announces its length: that is all it may hold.
+      bodies.admit(req, res, submitter, length, (timeout) => fail(res, timeout));
+    } catch (e) {
+      fail(res, e);
+      return true;
     }
     const chunks: Buffer[] = [];
     let received = 0;

@@ -1,10 +1,17 @@
 /** Prometheus text exposition (format 0.0.4) of the log's counters and gauges. */
 import type { TransparencyLog } from '../log/log.ts';
+import type { BodyBudget } from './bodybudget.ts';
 
 export class Metrics {
   private entries = 0;
   private duplicates = 0;
   private readonly problems = new Map<string, number>();
+  private bodies: BodyBudget | undefined;
+
+  /** Reports the bytes that `budget` holds reserved for append bodies in flight. */
+  watchBodies(budget: BodyBudget): void {
+    this.bodies = budget;
+  }
 
   appended(fresh: number, duplicate: number): void {
     this.entries += fresh;
@@ -36,6 +43,13 @@ export class Metrics {
       '# TYPE stamplog_stopped gauge',
       `stamplog_stopped ${log.failure ? 1 : 0}`,
     ];
+    if (this.bodies !== undefined) {
+      lines.push(
+        '# HELP stamplog_body_bytes_reserved Bytes reserved for append request bodies being read.',
+        '# TYPE stamplog_body_bytes_reserved gauge',
+        `stamplog_body_bytes_reserved ${this.bodies.reserved}`,
+      );
+    }
     return lines.join('\n') + '\n';
   }
 }
