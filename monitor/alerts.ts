@@ -30,12 +30,17 @@ export type AlertType =
   | 'unauthorized-artifact'
   /** Two signed checkpoints that no append-only tree can produce (evidence stored). */
   | 'equivocation'
+  /**
+   * The log served a checkpoint smaller than one it signed before: evidence stored when a trusted signed time
+   * shows the smaller one is the later (evidence.ts); otherwise both signed notes are in `details`.
+   */
+  | 'rollback'
+  /** A validly signed checkpoint whose tree the log does not serve (the signed note is in `details`). */
+  | 'unproven-checkpoint'
   /** Entry bundles that do not hash to the signed tree. */
   | 'bundle-mismatch'
   /** A partial entry bundle already audited, re-fetched as the tree grew, with some of those leaves changed. */
   | 'bundle-altered'
-  /** The log served a checkpoint smaller than one it signed before. */
-  | 'stale-checkpoint'
   /** The log served a checkpoint that does not verify. */
   | 'bad-checkpoint';
 

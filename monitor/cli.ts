@@ -4,7 +4,8 @@
  *   stamplog-monitor audit --policy FILE [--state DIR] [--watch FILE] [--tolerance-ms N] [--verify-signatures]
  *       One pass over every log of the policy that has a URL, from its cursor (index 0 for a fresh state; a
  *       temporary state when --state is absent) to its current checkpoint. Exit status: 0 clean, 1 findings
- *       (alerts or evidence), 2 operational failure (network, usage), 3 LOCAL state corruption.
+ *       (alerts, or evidence or a rollback against a checkpoint held that still stands), 2 operational failure
+ *       (network, usage), 3 LOCAL state corruption.
  *   stamplog-monitor run --policy FILE --state DIR --listen HOST:PORT [--peer URL]… [--webhook URL]
  *       [--watch FILE] [--interval-ms N] [--gossip-interval-ms N] [--witness-key FILE] [--witness-name NAME]
  *       Daemon: follows and audits each log every interval, witnesses (POST /add-checkpoint), gossips with
@@ -83,6 +84,8 @@ async function audit(o: CommonOptions & { state?: string }): Promise<number> {
   const alerter = new Alerter([stderrSink()]);
   const evidence = new EvidenceLog(store, alerter, logs);
   let failed = false;
+  // Findings about tree heads raised by an earlier audit of this state stand until the log mends them.
+  let standing = false;
   try {
     for (const log of logs) {
       const f = new Follower(log, { store, alerter, evidence, checks, onProgress: progress() });
@@ -90,7 +93,9 @@ async function audit(o: CommonOptions & { state?: string }): Promise<number> {
       try {
         const r = await f.pass();
         const secs = (performance.now() - t0) / 1000;
-        say(`${log.origin}: audited ${r.audited} entries (cursor ${r.cursor}, checkpoint size ${r.size ?? 0}) in ${secs.toFixed(2)} s (${Math.round(r.audited / Math.max(secs, 0.001))} entries/s), ${r.alerts.length} alert(s)${r.evidence === undefined ? '' : ', EVIDENCE of equivocation stored'}`);
+        if (r.evidence !== undefined || r.standing !== undefined) standing = true;
+        const found = r.evidence === undefined ? (r.standing === undefined ? '' : `, standing finding: ${r.standing.split(' ')[0]}`) : `, EVIDENCE of ${r.evidence.kind ?? 'equivocation'} stored`;
+        say(`${log.origin}: audited ${r.audited} entries (cursor ${r.cursor}, checkpoint size ${r.size ?? 0}) in ${secs.toFixed(2)} s (${Math.round(r.audited / Math.max(secs, 0.001))} entries/s), ${r.alerts.length} alert(s)${found}`);
       } catch (e) {
         if (isStamplogError(e, 'CORRUPTION')) throw e;
         failed = true;
@@ -101,7 +106,7 @@ async function audit(o: CommonOptions & { state?: string }): Promise<number> {
     await store.close();
     if (o.state === undefined) await rm(dir, { recursive: true, force: true });
   }
-  if (alerter.count > 0) return EXIT_FINDINGS;
+  if (alerter.count > 0 || standing) return EXIT_FINDINGS;
   return failed ? EXIT_ERROR : 0;
 }
 

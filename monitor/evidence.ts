@@ -1,12 +1,15 @@
 /**
- * Evidence of log equivocation: two checkpoints, both signed by the log's key, that no append-only tree can
- * produce. An evidence file verifies on its own, with nothing but the log's verifier key, and trusts no monitor.
+ * Evidence that a log broke its promise: two checkpoints, both signed by the log's key, that no append-only log
+ * can have published. An evidence file verifies on its own and trusts no monitor: with nothing but the log's
+ * verifier key for the kinds `same-size` and `not-extension` (equivocation), and with the log's key and the key
+ * of the signed times for `rollback`.
  *
  *     {
  *       "type": "stamplog-evidence/v1",
  *       "origin": "example.test/log",
  *       "checkpoints": [ "<signed note, size m>", "<signed note, size n>" ],      m ≤ n, either order
  *       "nodes": [ { "level": 2, "index": 0, "hash": "<base64>", "proof": ["<base64>", …] }, … ],
+ *       "kind": "rollback",                                 optional; required for rollback evidence
  *       "observed": { … }                                   optional, informative only, never verified
  *     }
  *
@@ -17,15 +20,22 @@
  *   MTH(D_n[0:m]); it differs from root m, so tree n does not extend tree m. (A consistency proof that fails to
  *   verify proves nothing by itself, since anyone can write a bad proof; these paths cannot be forged without
  *   breaking SHA-256.)
+ * - rollback (m < n, `kind` "rollback", `nodes` empty): a cosigner the verifier trusts for signed times (C2SP
+ *   tlog-cosignature: the log's own timestamp key, or a witness) signed both checkpoints, and signed the smaller
+ *   tree at a later time (whole seconds, strictly later) than the larger one: the log went back to a smaller
+ *   tree after publishing a larger one, as a log restored from an old backup does. The trees may well be
+ *   consistent; the proof is the order in time, which only a signed time shows (two checkpoints alone do not:
+ *   a smaller one may simply be older, and anyone can replay it). Which cosigners are trusted is the verifier's
+ *   choice (`timeVerifiers`: a monitor passes its policy's witness keys), never the file's.
  * `checkConsistency` decides the question for two verified checkpoints from the larger tree's tiles and, when
- * they are inconsistent, returns exactly this evidence.
+ * they are inconsistent, returns exactly this evidence; `rollbackEvidence` builds the rollback kind.
  */
 import { createHash } from 'node:crypto';
 import { StamplogError, isStamplogError } from '../src/errors.ts';
 import { hashEqual, proveInclusionAsync } from '../src/merkle/index.ts';
 import type { AsyncHashReader, Hash } from '../src/merkle/index.ts';
-import { ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../src/note/index.ts';
-import type { Checkpoint, NoteVerifier, VerifierKey } from '../src/note/index.ts';
+import { cosignatureTimestamp, ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../src/note/index.ts';
+import type { Checkpoint, CosignatureVerifier, NoteVerifier, VerifierKey } from '../src/note/index.ts';
 import { fromBase64, toBase64 } from '../src/bytes.ts';
 import { borderNodes, foldBorder, nodeProofFromLeafProof, nodeStoredIndex, rootFromNodeProof } from './compact.ts';
 import type { NodeId } from './compact.ts';
@@ -49,8 +59,12 @@ export interface Evidence {
   origin: string;
   checkpoints: [string, string];
   nodes: EvidenceNode[];
+  /** Present for rollback evidence (the other kinds follow from the checkpoints). */
+  kind?: 'rollback';
   observed?: Record<string, unknown>;
 }
+
+export type EvidenceKind = 'same-size' | 'not-extension' | 'rollback';
 
 /** What verifyEvidence established. */
 export interface VerifiedEvidence {
@@ -59,8 +73,19 @@ export interface VerifiedEvidence {
   origin: string;
   older: Checkpoint;
   newer: Checkpoint;
-  /** `same-size`: equal sizes, different roots; `not-extension`: the larger tree does not extend the smaller. */
-  kind: 'same-size' | 'not-extension';
+  /**
+   * `same-size`: equal sizes, different roots; `not-extension`: the larger tree does not extend the smaller;
+   * `rollback`: the smaller tree was signed later than the larger one (see the module comment).
+   */
+  kind: EvidenceKind;
+  /** For rollback: the signed times (seconds) of the larger and of the smaller checkpoint, and their cosigner. */
+  signedAt?: { larger: number; smaller: number; by: string };
+}
+
+/** Options of verifyEvidence. */
+export interface VerifyEvidenceOptions {
+  /** Cosigners trusted for signed times (rollback evidence); without any, rollback evidence does not verify. */
+  readonly timeVerifiers?: readonly CosignatureVerifier[];
 }
 
 /** A checkpoint as the monitor holds it: the signed note and what it says. */
@@ -98,18 +123,78 @@ export function pairId(a: Checkpoint, b: Checkpoint): string {
   return createHash('sha256').update(`${text(x)}\n${text(y)}`).digest('hex');
 }
 
+/** The identity of rollback evidence about a pair (never that of equivocation evidence about the same pair). */
+export function rollbackId(a: Checkpoint, b: Checkpoint): string {
+  return createHash('sha256').update(`rollback\n${pairId(a, b)}`).digest('hex');
+}
+
+/**
+ * The time (seconds) at which each cosigner among `verifiers` signed the note `note` of the log `logVerifier`
+ * (the note must verify with the log's key).
+ */
+function signedTimes(note: string, logVerifier: NoteVerifier, origin: string, verifiers: readonly CosignatureVerifier[]): Map<CosignatureVerifier, number> {
+  const opened = openCheckpoint(note, logVerifier, { origin, verifiers });
+  const out = new Map<CosignatureVerifier, number>();
+  for (const s of opened.note.verified) {
+    const v = verifiers.find((x) => x === s.verifier);
+    if (v !== undefined) out.set(v, cosignatureTimestamp(s.signature));
+  }
+  return out;
+}
+
+/**
+ * The cosigner among `verifiers` that signed both `larger` and `smaller` and signed `smaller` strictly later,
+ * with both times; undefined if none did.
+ */
+function laterSmaller(
+  larger: string,
+  smaller: string,
+  logVerifier: NoteVerifier,
+  origin: string,
+  verifiers: readonly CosignatureVerifier[],
+): { by: CosignatureVerifier; larger: number; smaller: number } | undefined {
+  if (verifiers.length === 0) return undefined;
+  const tl = signedTimes(larger, logVerifier, origin, verifiers);
+  const ts = signedTimes(smaller, logVerifier, origin, verifiers);
+  for (const [v, t] of ts) {
+    const before = tl.get(v);
+    if (before !== undefined && t > before) return { by: v, larger: before, smaller: t };
+  }
+  return undefined;
+}
+
+/**
+ * Rollback evidence (see the module comment) if `held` is larger than `served` and a cosigner among
+ * `timeVerifiers` signed `served` strictly later than `held`; else undefined. Both must be checkpoints of the
+ * log `logKey` (verified by the caller; verified again here).
+ */
+export function rollbackEvidence(
+  held: SignedCheckpoint,
+  served: SignedCheckpoint,
+  logKey: string | VerifierKey | NoteVerifier,
+  timeVerifiers: readonly CosignatureVerifier[],
+  observed?: Record<string, unknown>,
+): Evidence | undefined {
+  if (served.checkpoint.size >= held.checkpoint.size) return undefined;
+  const origin = held.checkpoint.origin;
+  if (laterSmaller(held.note, served.note, asVerifier(logKey), origin, timeVerifiers) === undefined) return undefined;
+  return { type: EVIDENCE_TYPE, origin, checkpoints: [held.note, served.note], nodes: [], kind: 'rollback', ...(observed === undefined ? {} : { observed }) };
+}
+
 /**
  * Verifies that `evidence` (parsed JSON) proves that the log with verifier key `logKey` signed two checkpoints no
- * append-only tree can produce; returns what it shows. Throws MALFORMED for a malformed file, UNVERIFIED or
- * INVALID_SIGNATURE when a checkpoint is not signed by that key (or has another origin), PROOF_MISMATCH when a
- * node proof fails, UNVERIFIED when the two checkpoints are in fact consistent (not evidence).
+ * append-only log can have published; returns what it shows. Throws MALFORMED for a malformed file, UNVERIFIED
+ * or INVALID_SIGNATURE when a checkpoint is not signed by that key (or has another origin), PROOF_MISMATCH when a
+ * node proof fails, UNVERIFIED when the two checkpoints are in fact consistent (not evidence) or, for rollback
+ * evidence, when no cosigner of `opts.timeVerifiers` signed the smaller tree later than the larger one.
  */
-export function verifyEvidence(evidence: unknown, logKey: string | VerifierKey | NoteVerifier): VerifiedEvidence {
+export function verifyEvidence(evidence: unknown, logKey: string | VerifierKey | NoteVerifier, opts: VerifyEvidenceOptions = {}): VerifiedEvidence {
   if (typeof evidence !== 'object' || evidence === null || Array.isArray(evidence)) throw bad('not a JSON object');
   const e = evidence as Record<string, unknown>;
-  for (const k of Object.keys(e)) if (!['type', 'origin', 'checkpoints', 'nodes', 'observed'].includes(k)) throw bad(`unknown field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(e)) if (!['type', 'origin', 'checkpoints', 'nodes', 'kind', 'observed'].includes(k)) throw bad(`unknown field ${JSON.stringify(k)}`);
   if (e.type !== EVIDENCE_TYPE) throw bad(`type is not ${EVIDENCE_TYPE}`);
   if (typeof e.origin !== 'string') throw bad('origin is not a string');
+  if (e.kind !== undefined && e.kind !== 'rollback') throw bad('kind, if present, must be "rollback"');
   const cps = e.checkpoints;
   if (!Array.isArray(cps) || cps.length !== 2 || cps.some((c) => typeof c !== 'string')) throw bad('checkpoints must be two signed notes');
   const verifier = asVerifier(logKey);
@@ -117,6 +202,16 @@ export function verifyEvidence(evidence: unknown, logKey: string | VerifierKey |
   const [older, newer] = order(opened[0], opened[1]) <= 0 ? [opened[0], opened[1]] : [opened[1], opened[0]];
   const nodes = e.nodes ?? [];
   if (!Array.isArray(nodes) || nodes.length > MAX_NODES) throw bad('nodes must be an array of at most 53 nodes');
+  if (e.kind === 'rollback') {
+    if (nodes.length !== 0) throw bad('rollback evidence carries no nodes');
+    if (older.size === newer.size) throw bad('rollback evidence needs two tree sizes');
+    const [larger, smaller] = opened[0].size > opened[1].size ? [cps[0] as string, cps[1] as string] : [cps[1] as string, cps[0] as string];
+    const t = laterSmaller(larger, smaller, verifier, e.origin, opts.timeVerifiers ?? []);
+    if (t === undefined) {
+      throw new StamplogError('UNVERIFIED', `evidence: no trusted cosigner signed the tree of size ${older.size} later than the tree of size ${newer.size}`);
+    }
+    return { id: rollbackId(older, newer), origin: older.origin, older, newer, kind: 'rollback', signedAt: { larger: t.larger, smaller: t.smaller, by: t.by.name } };
+  }
   const id = pairId(older, newer);
   if (older.size === newer.size) {
     if (nodes.length !== 0) throw bad('same-size evidence carries no nodes');

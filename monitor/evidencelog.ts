@@ -1,8 +1,10 @@
 /**
- * The monitor's durable set of equivocation evidence (evidence.ts), keyed by the pair of checkpoints it
- * concerns: stored with a checksum in the state database before it is alerted or served, so evidence once
- * found survives restarts. Adding evidence verifies it first (with the log's key): nothing unverified is ever
- * stored, served or pushed, whoever sent it.
+ * The monitor's durable set of evidence (evidence.ts): equivocation and rollback, keyed by the pair of
+ * checkpoints it concerns (and its kind, for rollback): stored with a checksum in the state database before it
+ * is alerted or served, so evidence once found survives restarts. Adding evidence verifies it first (with the
+ * log's key, and for rollback evidence the policy's witness keys as the trusted signed times): nothing
+ * unverified is ever stored, served or pushed, whoever sent it. New equivocation evidence is alerted as
+ * `equivocation`, new rollback evidence as `rollback`.
  */
 import { StamplogError, isStamplogError } from '../src/errors.ts';
 import type { Alerter } from './alerts.ts';
@@ -36,8 +38,8 @@ export class EvidenceLog {
   }
 
   /**
-   * Verifies `evidence` against the key of the log it names and stores it if new (then alerts `equivocation`
-   * and notifies listeners). Returns 'new', 'known', or throws the verification error (unknown origin:
+   * Verifies `evidence` against the key of the log it names and stores it if new (then alerts `equivocation` or
+   * `rollback` and notifies listeners). Returns 'new', 'known', or throws the verification error (unknown origin:
    * NOT_FOUND).
    */
   add(evidence: unknown, source: string): Promise<'new' | 'known'> {
@@ -50,18 +52,22 @@ export class EvidenceLog {
     const origin = typeof evidence === 'object' && evidence !== null ? (evidence as { origin?: unknown }).origin : undefined;
     const log = typeof origin === 'string' ? this.#logs.get(origin) : undefined;
     if (log === undefined) throw new StamplogError('NOT_FOUND', `evidence for an unknown log ${JSON.stringify(origin)}`);
-    const v = verifyEvidence(evidence, log.verifier);
+    const v = verifyEvidence(evidence, log.verifier, { timeVerifiers: log.witnesses.map((w) => w.verifier) });
     const k = key('evidence', v.id);
     if ((await this.#store.get(k)) !== undefined) return 'known';
     const stored = evidence as Evidence;
     await this.#store.batch().putRecord(k, stored).write();
+    const rollback = v.kind === 'rollback';
+    const t = v.signedAt;
     await this.#alerter.emit([
       {
-        type: 'equivocation',
+        type: rollback ? 'rollback' : 'equivocation',
         origin: v.origin,
         indexes: [],
-        message: `${v.origin} signed two inconsistent checkpoints (sizes ${v.older.size} and ${v.newer.size}, ${v.kind}); evidence ${v.id} from ${source}`,
-        details: { evidence: v.id, kind: v.kind, sizes: [v.older.size, v.newer.size], source },
+        message: rollback
+          ? `${v.origin} went back from a tree of size ${v.newer.size} to one of size ${v.older.size} (signed at ${t?.smaller} by ${t?.by}, after ${t?.larger}); evidence ${v.id} from ${source}`
+          : `${v.origin} signed two inconsistent checkpoints (sizes ${v.older.size} and ${v.newer.size}, ${v.kind}); evidence ${v.id} from ${source}`,
+        details: { evidence: v.id, kind: v.kind, sizes: [v.older.size, v.newer.size], source, ...(t === undefined ? {} : { signedAt: t }) },
         at: new Date().toISOString(),
       },
     ]);

@@ -6,7 +6,9 @@
  *   2. Prove it consistent with `latest`, the largest checkpoint already proven (trust on first use for the
  *      first): from the larger tree's tiles, MTH(D_new[0:old]) must equal the old root (evidence.ts
  *      checkConsistency, authenticated tile reads). An inconsistent pair is stored as evidence and alerted; a
- *      smaller checkpoint that cannot be proven consistent is a `stale-checkpoint` alert. Neither moves state.
+ *      smaller checkpoint signed later (by a trusted time) is stored as rollback evidence, one that cannot be
+ *      decided is a `rollback` alert; a larger one whose tiles the log does not serve is an
+ *      `unproven-checkpoint` alert holding its signed note (see #compareHeads). None of them moves state.
  *   3. Audit the new leaves [cursor, size) in chunks of up to 65,536 leaves aligned to 65,536. Entry bundles
  *      are fetched a few ahead, in order, and every leaf of them hashed (RFC 6962, treehash.ts), in a worker
  *      thread for a long audit (bundles.ts, bundleworker.ts). A bundle at a time, the leaf hashes go into the
@@ -39,8 +41,8 @@ import { WorkerBundleStream } from './bundleworker.ts';
 import { ContentChecker, decodeFilenameRecord, decodeStrictAt } from './checks.ts';
 import type { CheckLookup, CheckOptions, DecodedLeaf, ProjectRecord, TimeState, WitnessedHead } from './checks.ts';
 import { CompactRange, borderIndexes, borderNodes } from './compact.ts';
-import { checkConsistency } from './evidence.ts';
-import type { Evidence, SignedCheckpoint } from './evidence.ts';
+import { checkConsistency, pairId, rollbackEvidence, rollbackId } from './evidence.ts';
+import type { ConsistencyResult, Evidence, SignedCheckpoint } from './evidence.ts';
 import type { EvidenceLog } from './evidencelog.ts';
 import { LogClient } from './logclient.ts';
 import type { MonitoredLog } from './config.ts';
@@ -56,6 +58,8 @@ const FETCH_AHEAD = 64;
 const WORKER_MIN_BUNDLES = 256;
 /** Bundles fetched and hashed in this thread while the worker starts. */
 const WORKER_LEAD = 96;
+/** Most findings about tree heads remembered as already alerted (HeadRecord.flagged). */
+const MAX_FLAGGED = 64;
 /** Smallest filename filter (a fresh log). */
 const MIN_FILTER_CAPACITY = 1 << 16;
 
@@ -77,6 +81,8 @@ interface HeadRecord {
   time: TimeState;
   /** Alerts stored so far (their sequence numbers). */
   alerts: number;
+  /** Findings about tree heads already alerted without evidence (see #flagOnce), oldest first. */
+  flagged?: string[];
 }
 
 function checkHead(v: unknown): HeadRecord {
@@ -85,6 +91,7 @@ function checkHead(v: unknown): HeadRecord {
   if (h.latest !== null && typeof h.latest !== 'string') throw new Error('latest');
   if (!Number.isSafeInteger(h.cursor) || h.cursor < 0) throw new Error('cursor');
   if (!Array.isArray(h.border) || !Array.isArray(h.time?.heads) || !Number.isSafeInteger(h.alerts)) throw new Error('fields');
+  if (h.flagged !== undefined && (!Array.isArray(h.flagged) || h.flagged.some((f) => typeof f !== 'string'))) throw new Error('flagged');
   return h;
 }
 
@@ -98,8 +105,10 @@ export interface PassResult {
   /** Total audited leaves (the cursor). */
   cursor: number;
   alerts: Alert[];
-  /** Set when this pass found the log equivocating. */
+  /** Set when this pass found (or found again) evidence against the log: equivocation or rollback. */
   evidence?: Evidence;
+  /** Set when a finding about tree heads without evidence stands (raised in this pass or an earlier one). */
+  standing?: string;
 }
 
 export interface FollowerDeps {
@@ -193,35 +202,8 @@ export class Follower {
     const cp = fresh.signed;
     const prev = head.latest === null ? undefined : this.#open(head.latest).signed;
     if (prev !== undefined) {
-      const bigger = cp.checkpoint.size >= prev.checkpoint.size ? cp : prev;
-      let result;
-      try {
-        result = await checkConsistency(prev, cp, () => this.client.tileReader({ size: bigger.checkpoint.size, root: bigger.checkpoint.rootHash }), {
-          source: this.client.url,
-        });
-      } catch (e) {
-        if (cp.checkpoint.size < prev.checkpoint.size) {
-          // The log no longer serves the larger tree we hold: a rollback, or a stale cache we cannot tell apart.
-          return this.#alertNow(head, [
-            this.#alert('stale-checkpoint', `${origin}: /checkpoint has size ${cp.checkpoint.size}, below the ${prev.checkpoint.size} it signed before, and cannot be proven consistent`, {
-              sizes: [prev.checkpoint.size, cp.checkpoint.size],
-              note,
-            }),
-          ]);
-        }
-        // Tiles that do not authenticate against the log's own checkpoint are the log's fault; anything else
-        // (network, 404, local failures) is operational and propagates.
-        if (!isStamplogError(e) || (e.code !== 'PROOF_MISMATCH' && e.code !== 'MALFORMED')) throw e;
-        return this.#alertNow(head, [this.#alert('bundle-mismatch', `${origin}: tiles do not match checkpoint ${cp.checkpoint.size}: ${e.message}`, { size: cp.checkpoint.size })]);
-      }
-      if (!result.consistent) {
-        await this.#deps.evidence.add(result.evidence, this.client.url);
-        return { origin, size: prev.checkpoint.size, audited: 0, cursor: head.cursor, alerts: [], evidence: result.evidence };
-      }
-      if (cp.checkpoint.size < prev.checkpoint.size) {
-        // A stale but consistent view (a cache): nothing to do, nothing to move.
-        return { origin, size: prev.checkpoint.size, audited: 0, cursor: head.cursor, alerts: [] };
-      }
+      const held = await this.#compareHeads(head, prev, cp);
+      if (held !== undefined) return held;
     }
     const filter = head.cursor < cp.checkpoint.size ? await this.#filenameFilter(cp.checkpoint.size) : undefined;
     const checker = new ContentChecker(origin, this.#deps.checks, head.time, filter);
@@ -233,6 +215,86 @@ export class Follower {
     head.time = checker.timeState;
     this.#deps.onCheckpoint?.(cp, this.client.url);
     return this.#audit(head, cp, checker);
+  }
+
+  /**
+   * Step 2 of a pass: `cp`, just served and verified, against `prev`, the checkpoint held. Returns the pass's
+   * result when `cp` is not to be audited (a finding, or a consistent smaller view), undefined to audit it.
+   *
+   * - Inconsistent (decided from the larger tree's tiles): equivocation evidence.
+   * - Smaller than `prev`: the log went back. With a trusted signed time (a policy witness, e.g. the log's own
+   *   timestamp key, cosigned both and the smaller one later) that is rollback evidence, whether or not the
+   *   trees are consistent; without one, a consistent smaller view may be an old copy (a cache) and is let be,
+   *   and one that cannot be decided (the log no longer serves the larger tree, as after a restore from a
+   *   backup) is a `rollback` alert holding both signed notes.
+   * - Larger but its tree not served (404 for the tiles that prove it): an `unproven-checkpoint` alert holding
+   *   the signed note (the log signed a tree it will not show: a split view, or tiles lost).
+   * Alerts that carry no stored evidence are raised once per pair of checkpoints (`flagged`); PassResult.standing
+   * tells every later pass that the finding still stands.
+   */
+  async #compareHeads(head: HeadRecord, prev: SignedCheckpoint, cp: SignedCheckpoint): Promise<PassResult | undefined> {
+    const origin = this.log.origin;
+    const smaller = cp.checkpoint.size < prev.checkpoint.size;
+    const bigger = smaller ? prev : cp;
+    let result: ConsistencyResult | undefined;
+    let undecided: StamplogError | undefined;
+    try {
+      result = await checkConsistency(prev, cp, () => this.client.tileReader({ size: bigger.checkpoint.size, root: bigger.checkpoint.rootHash }), {
+        source: this.client.url,
+      });
+    } catch (e) {
+      // Tiles that are missing (404) or do not authenticate against the larger checkpoint decide nothing but
+      // are the log's doing; anything else (network, local failures) is operational and propagates.
+      if (!isStamplogError(e) || (e.code !== 'NOT_FOUND' && e.code !== 'PROOF_MISMATCH' && e.code !== 'MALFORMED')) throw e;
+      undecided = e;
+    }
+    const unchanged = { origin, size: prev.checkpoint.size, audited: 0, cursor: head.cursor, alerts: [] };
+    if (result !== undefined && !result.consistent) {
+      await this.#deps.evidence.add(result.evidence, this.client.url);
+      return { ...unchanged, evidence: result.evidence };
+    }
+    if (smaller) {
+      const timeVerifiers = this.log.witnesses.map((w) => w.verifier);
+      const rollback = rollbackEvidence(prev, cp, this.log.verifier, timeVerifiers, { source: this.client.url });
+      if (rollback !== undefined) {
+        await this.#deps.evidence.add(rollback, this.client.url);
+        return { ...unchanged, evidence: rollback };
+      }
+      // A stale but consistent view (a cache): nothing to do, nothing to move.
+      if (undecided === undefined) return unchanged;
+      return this.#flagOnce(head, `rollback ${rollbackId(prev.checkpoint, cp.checkpoint)}`, () =>
+        this.#alert(
+          'rollback',
+          `${origin}: /checkpoint has size ${cp.checkpoint.size}, below the ${prev.checkpoint.size} it signed before, and the log no longer serves the larger tree (${undecided?.message}); no trusted signed time orders the two, so this is no third-party evidence (list the log's timestamp key as a witness in the policy)`,
+          { sizes: [prev.checkpoint.size, cp.checkpoint.size], checkpoints: [prev.note, cp.note], reason: undecided?.code },
+        ),
+      );
+    }
+    if (undecided === undefined) return undefined;
+    if (undecided.code !== 'NOT_FOUND') {
+      return this.#alertNow(head, [this.#alert('bundle-mismatch', `${origin}: tiles do not match checkpoint ${cp.checkpoint.size}: ${undecided.message}`, { size: cp.checkpoint.size })]);
+    }
+    return this.#flagOnce(head, `unproven ${pairId(prev.checkpoint, cp.checkpoint)}`, () =>
+      this.#alert(
+        'unproven-checkpoint',
+        `${origin}: the log signed a checkpoint of size ${cp.checkpoint.size} but serves no tiles to prove it extends the ${prev.checkpoint.size} held (${undecided?.message})`,
+        { sizes: [prev.checkpoint.size, cp.checkpoint.size], note: cp.note, held: prev.note },
+      ),
+    );
+  }
+
+  /**
+   * Raises the alert `make()` unless the finding `id` was already raised for this log (the ids of the last
+   * MAX_FLAGGED are kept in the head record); either way the result says the finding stands.
+   */
+  async #flagOnce(head: HeadRecord, id: string, make: () => Alert): Promise<PassResult> {
+    const flagged = head.flagged ?? [];
+    if (flagged.includes(id)) {
+      const size = head.latest === null ? undefined : this.#open(head.latest).signed.checkpoint.size;
+      return { origin: this.log.origin, ...(size === undefined ? {} : { size }), audited: 0, cursor: head.cursor, alerts: [], standing: id };
+    }
+    head.flagged = [...flagged, id].slice(-MAX_FLAGGED);
+    return { ...(await this.#alertNow(head, [make()])), standing: id };
   }
 
   async #audit(head: HeadRecord, cp: SignedCheckpoint, checker: ContentChecker): Promise<PassResult> {

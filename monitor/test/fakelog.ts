@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { MemoryTree, TILE_WIDTH, encodeEntryBundle, parseTilePath, tileData } from '../../src/merkle/index.ts';
-import { ed25519NoteSigner, signCheckpoint } from '../../src/note/index.ts';
+import { cosignatureSigner, ed25519NoteSigner, signCheckpoint } from '../../src/note/index.ts';
 
 export interface FakeLog {
   url: string;
@@ -20,16 +20,31 @@ export interface FakeLog {
   append(leaves: readonly Uint8Array[]): void;
   /** Replaces the leaves a bundle serves (to make the log lie). */
   tamper?: (index: number, leaves: Uint8Array[]) => Uint8Array[];
+  /** Serves this note at /checkpoint instead of its own (an old copy, another view). */
+  checkpointNote?: string;
+  /** Answers 404 for every hash tile (a log that will not show its tree). */
+  noTiles?: boolean;
+  /** The checkpoint note it signs now. */
+  readonly note: string;
   close(): Promise<void>;
 }
 
-export async function startFakeLog(origin: string, signerKey: string, opts: { staticBundles?: boolean } = {}): Promise<FakeLog> {
+/**
+ * `timestamp`: a cosignature/v1 key the log adds a signed time with on every checkpoint (as stamplog's
+ * timestamp key does), at `now()` seconds.
+ */
+export async function startFakeLog(
+  origin: string,
+  signerKey: string,
+  opts: { staticBundles?: boolean; timestamp?: { signerKey: string; now: () => number } } = {},
+): Promise<FakeLog> {
   const tree = new MemoryTree();
   const leaves: Uint8Array[] = [];
   /** Encoded full bundles, by index (staticBundles only). */
   const full: Uint8Array[] = [];
-  const signer = ed25519NoteSigner(signerKey);
-  let note = signCheckpoint({ origin, size: 0, rootHash: tree.root() }, [signer]);
+  const signers = [ed25519NoteSigner(signerKey)];
+  if (opts.timestamp !== undefined) signers.push(cosignatureSigner(opts.timestamp.signerKey, opts.timestamp.now));
+  let note = signCheckpoint({ origin, size: 0, rootHash: tree.root() }, signers);
   const log: FakeLog = {
     url: '',
     tree,
@@ -40,7 +55,10 @@ export async function startFakeLog(origin: string, signerKey: string, opts: { st
         tree.append(l);
         if (opts.staticBundles === true && leaves.length % TILE_WIDTH === 0) full.push(encodeEntryBundle(leaves.slice(-TILE_WIDTH)));
       }
-      note = signCheckpoint({ origin, size: tree.size, rootHash: tree.root() }, [signer]);
+      note = signCheckpoint({ origin, size: tree.size, rootHash: tree.root() }, signers);
+    },
+    get note() {
+      return note;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -48,10 +66,15 @@ export async function startFakeLog(origin: string, signerKey: string, opts: { st
     const path = (req.url ?? '/').slice(1);
     try {
       if (path === 'checkpoint') {
-        res.end(note);
+        res.end(log.checkpointNote ?? note);
         return;
       }
       const { kind, tile } = parseTilePath(path);
+      if (kind === 'hashes' && log.noTiles === true) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
       const have = Math.floor(tree.size / 2 ** (8 * tile.level)) - tile.index * TILE_WIDTH;
       if (have < tile.width) {
         res.statusCode = 404;

@@ -100,7 +100,7 @@ describe('Follower', () => {
     }
   });
 
-  it('a fork served later: stale while smaller (unprovable), evidence once larger', async () => {
+  it('a fork served later: a rollback alert while smaller (undecidable, no signed time), evidence once larger', async () => {
     const a = await startServer();
     const dirB = tempDir();
     for (const f of ['log.key', 'timestamp.key']) copyFileSync(join(a.dataDir, f), join(dirB, f));
@@ -116,12 +116,12 @@ describe('Follower', () => {
       const viaB = new Follower({ ...logA, url: b.url }, deps);
       const stale = await viaB.pass();
       assert.equal(stale.evidence, undefined);
-      assert.deepEqual(kit.alerts.map((x) => x.type), ['stale-checkpoint']);
+      assert.deepEqual(kit.alerts.map((x) => x.type), ['rollback']);
       await appendRange(b, 4, 9, 'b');
       const r = await viaB.pass();
       assert.ok(r.evidence !== undefined);
       assert.equal(r.cursor, 6, 'nothing of the fork is audited');
-      assert.deepEqual(kit.alerts.map((x) => x.type), ['stale-checkpoint', 'equivocation']);
+      assert.deepEqual(kit.alerts.map((x) => x.type), ['rollback', 'equivocation']);
       const v = verifyEvidence(r.evidence, a.logKey);
       assert.deepEqual([v.older.size, v.newer.size], [6, 9]);
       assert.equal((await kit.evidence.list()).length, 1);
