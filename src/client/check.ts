@@ -5,7 +5,8 @@
  *
  *   1. the log's key is pinned (trust on first use) and its current checkpoint is verified against it (and
  *      against a policy's witness quorum when one is given), then proven consistent with the pinned
- *      checkpoint (truststore.ts); the report speaks of that checkpoint's tree of N leaves;
+ *      checkpoint (truststore.ts), and refused as a rollback if it is smaller; the report speaks of that
+ *      checkpoint's tree of N leaves;
  *   2. the log's search index is asked for the digest and for every filename involved (the local name and
  *      the names under which the digest is logged), all pages; filenames are one file when their NFC forms
  *      are equal (filenameKey), as the log's search compares them;
@@ -112,7 +113,7 @@ export async function checkArtifact(
     const policy = opts.policy;
     tagged(receiptCheck, 'checkpoint', () => verifyCheckpointWithPolicy(policy, note, { origin: info.origin }));
   }
-  const { checkpoint } = await store.observe(info.origin, note, (a, b) => client.consistencyProof(a, b));
+  const { checkpoint } = await store.observe(info.origin, note, (a, b) => client.consistencyProof(a, b), { current: true });
   const size = checkpoint.size;
 
   // 2. Search.

@@ -14,7 +14,11 @@
  *   - n > m: the log must serve a consistency proof from m to n that verifies (RFC 9162 §2.1.4.2) against r
  *     and C's root; then C replaces P;
  *   - n < m: the log must serve a consistency proof from n to m that verifies against C's root and r (a log
- *     that cannot, because it is now smaller than m, has rolled back or is showing a different view);
+ *     that cannot, because it is now smaller than m, has rolled back or is showing a different view); and
+ *     when C is the log's CURRENT checkpoint (not an older one a receipt carries), n < m is refused as a
+ *     rollback outright: a log's tree never shrinks, so a log now smaller than a tree it signed has lost
+ *     entries (its data restored from an older copy) or shows a stale view, and answers about the entries
+ *     n … m − 1 ("not logged") would be wrong;
  * every failure is an INCONSISTENT error tagged `consistency` whose message prints both checkpoints, also
  * saved under evidence/. Pins are replaced atomically (temporary file + rename). Two clients racing on one
  * store can at worst pin the smaller of two consistent checkpoints, never an unverified one.
@@ -49,6 +53,12 @@ export interface Pin {
 
 /** Proves that the tree of `from` leaves is a prefix of the tree of `to` leaves (1 ≤ from < to). */
 export type ConsistencyProver = (from: number, to: number) => Promise<Uint8Array[]>;
+
+/** Options of {@link TrustStore.observe}. */
+export interface ObserveOptions {
+  /** The note is the log's current checkpoint (what it serves now), not an older one such as a receipt's. */
+  current?: boolean;
+}
 
 /** What {@link TrustStore.observe} concluded. */
 export interface Observation {
@@ -144,9 +154,10 @@ export class TrustStore {
    * UNVERIFIED (tagged `log-signature`) if the pinned key did not sign it, INCONSISTENT (tagged
    * `consistency`, evidence printed and saved) if it contradicts the pin, and the prover's own errors when
    * the log cannot be asked (a ServerError, tagged `server`) — except a refusal to prove a size the log
-   * claims not to have, which is itself inconsistency.
+   * claims not to have, which is itself inconsistency. With `opts.current`, a checkpoint smaller than the
+   * pinned one is refused as a rollback (INCONSISTENT, both sizes named) without asking for a proof.
    */
-  async observe(origin: string, note: string, prove: ConsistencyProver): Promise<Observation> {
+  async observe(origin: string, note: string, prove: ConsistencyProver, opts: ObserveOptions = {}): Promise<Observation> {
     const pin = await this.get(origin);
     if (pin === undefined) throw failure('usage', 'NOT_FOUND', `trust store: no key pinned for the log ${origin}`);
     const verifier = ed25519NoteVerifier(pin.logKey);
@@ -178,6 +189,14 @@ export class TrustStore {
         details: { pinned: pin.checkpoint, offered: note },
       });
     };
+    // A current checkpoint smaller than the pin is a rollback whatever the proof says; the proof only tells a
+    // lost or stale suffix (proven a prefix) from a fork, and the message says which.
+    const rollback =
+      opts.current === true && offered.size < pinned.size
+        ? `ROLLBACK: the log's current checkpoint has tree size ${offered.size}, smaller than the tree size ${pinned.size} it signed ` +
+          `before and this client pinned. A log's tree never shrinks: nothing it says now about the entries ${offered.size} to ` +
+          `${pinned.size - 1} can be trusted. `
+        : '';
     const [small, large] = offered.size <= pinned.size ? [offered, pinned] : [pinned, offered];
     let proof: Uint8Array[] = [];
     if (small.size > 0 && small.size < large.size) {
@@ -186,7 +205,7 @@ export class TrustStore {
       } catch (e) {
         // The log signed a tree of large.size leaves, or we pinned one: it cannot claim not to have it.
         if (e instanceof StamplogError && (e.details?.status === 404 || e.details?.status === 400)) {
-          return refuse(`the log cannot prove that its tree of ${small.size} leaves is a prefix of the tree of ${large.size} leaves: ${e.message}`, e);
+          return refuse(`${rollback}the log cannot prove that its tree of ${small.size} leaves is a prefix of the tree of ${large.size} leaves: ${e.message}`, e);
         }
         throw e;
       }
@@ -197,7 +216,13 @@ export class TrustStore {
       if (small.size === large.size) {
         return refuse(`two different roots for the same tree size ${small.size}: ${toBase64(pinned.rootHash)} pinned, ${toBase64(offered.rootHash)} offered`, e);
       }
-      return refuse(`the consistency proof from size ${small.size} to ${large.size} does not verify: ${(e as Error).message}`, e);
+      return refuse(`${rollback}the consistency proof from size ${small.size} to ${large.size} does not verify: ${(e as Error).message}`, e);
+    }
+    if (rollback !== '') {
+      return refuse(
+        `${rollback}Its tree is a prefix of the pinned one: the log lost its newer entries (its data restored from an older copy) or ` +
+          'serves a stale view.',
+      );
     }
     const advanced = offered.size > pinned.size;
     if (advanced) await this.put({ ...pin, checkpoint: note });
