@@ -64,6 +64,24 @@ export function runCli(args: readonly string[]): { status: number | null; stdout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Runs `stamplog-monitor <args>` to completion (bounded, 60 s) without blocking this process, for tests that
+ * serve the log from this process (fakelog.ts).
+ */
+export async function runCliAsync(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const status = await new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  clearTimeout(timer);
+  children.delete(child);
+  return { status, stdout, stderr };
+}
+
 /** A free loopback port (bound and released; fine for tests on one host). */
 export async function freePort(): Promise<number> {
   const s = createServer();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryTree } from '../../src/merkle/index.ts';
+import { removeDir, tempDir } from '../../test/helpers/server.ts';
 import {
   cosignatureSigner,
   cosignatureVerifier,
@@ -23,7 +24,7 @@ import type { Evidence, SignedCheckpoint } from '../evidence.ts';
 import { startFakeLog } from './fakelog.ts';
 import type { FakeLog } from './fakelog.ts';
 import { encodeLeaf, makeSubmissionValueForTest } from './leafkit.ts';
-import { logsOf, openKit, policyText } from './kit.ts';
+import { logsOf, openKit, policyText, runCliAsync } from './kit.ts';
 import type { Kit } from './kit.ts';
 
 const ORIGIN = 'fake.example/log';
@@ -179,6 +180,32 @@ describe('a signed checkpoint whose tree the log does not serve', () => {
     } finally {
       await kit.close();
       await a.close();
+    }
+  });
+});
+
+describe('stamplog-monitor audit', () => {
+  it('exits 1 (a finding), not 2, for a signed checkpoint whose tiles the log does not serve, while it stands', async () => {
+    const a = await startLog(T0 / 1000);
+    const dir = tempDir('stamplog-monitor-cli-');
+    try {
+      const policy = join(dir, 'policy');
+      writeFileSync(policy, policyText([{ logKey: logKey.verifierKey, url: a.url }]));
+      const args = ['audit', '--policy', policy, '--state', join(dir, 'state')];
+      a.append(range(0, 10));
+      const first = await runCliAsync(args);
+      assert.equal(first.status, 0, first.stderr);
+      a.append(range(10, 20));
+      a.noTiles = true;
+      const split = await runCliAsync(args);
+      assert.equal(split.status, 1, split.stderr);
+      assert.match(split.stderr, /ALERT \{"type":"unproven-checkpoint"/);
+      const still = await runCliAsync(args);
+      assert.equal(still.status, 1, still.stderr);
+      assert.doesNotMatch(still.stderr, /ALERT/);
+    } finally {
+      await a.close();
+      removeDir(dir);
     }
   });
 });
