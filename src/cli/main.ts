@@ -103,6 +103,8 @@ program
   .option('--vetting <file>', 'receipt of a vetting entry (default: <file>.vetting.tlog-proof if present; repeatable)', collect, [])
   .option('--verdicts <list>', 'vetting verdicts that count (default: reviewed,approved)')
   .option('--min-age <duration>', 'require the entry to be at least this old (e.g. 72h, 7d)')
+  .option('--log-key <key>', 'trust only this log key (no witness quorum) instead of a policy or the trust store')
+  .option('--origin <origin>', 'accept only a receipt of this log (its key pinned in the trust store, or in --policy)')
   .action(async (file: string, opts) => (await import('./verify.ts')).verifyFile(file, opts));
 
 online(
