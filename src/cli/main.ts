@@ -96,6 +96,8 @@ program
   .command('verify <file>')
   .description('verify offline that <file> is logged: receipt, log signature, witness quorum, digest and size, and optional requirements')
   .option('--policy <file>', 'trust policy (C2SP tlog-policy); default: the key pinned for the receipt\'s log, no witness quorum')
+  .option('--log-key <key>', 'trust only this log key (no witness quorum) instead of a policy or the trust store')
+  .option('--origin <origin>', 'accept only a receipt of this log (its key pinned in the trust store, or in --policy)')
   .option('--proof <file>', 'the receipt (default: <file>.tlog-proof)')
   .option('--publisher-key <[project=]key>', 'require a signature by this publisher key (verifier key or base64; repeatable)', collect, [])
   .option('--signature <file>', 'receipt of a signature entry (default: <file>.signature.tlog-proof if present; repeatable)', collect, [])
@@ -103,8 +105,6 @@ program
   .option('--vetting <file>', 'receipt of a vetting entry (default: <file>.vetting.tlog-proof if present; repeatable)', collect, [])
   .option('--verdicts <list>', 'vetting verdicts that count (default: reviewed,approved)')
   .option('--min-age <duration>', 'require the entry to be at least this old (e.g. 72h, 7d)')
-  .option('--log-key <key>', 'trust only this log key (no witness quorum) instead of a policy or the trust store')
-  .option('--origin <origin>', 'accept only a receipt of this log (its key pinned in the trust store, or in --policy)')
   .action(async (file: string, opts) => (await import('./verify.ts')).verifyFile(file, opts));
 
 online(

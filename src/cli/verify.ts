@@ -1,10 +1,17 @@
 /**
- * `stamplog verify <file> [--proof R] [--policy P] [--publisher-key K…] [--signature R…] [--vetters k:K,…]
- * [--vetting R…] [--min-age D]`: fully offline (src/client/artifact.ts). The receipt (default
- * `<file>.tlog-proof`) must verify against the policy — the `--policy` file, or else the log key pinned in
- * the trust store for the receipt's origin with no witness quorum — and match the file (SHA-256 and size,
- * hashed streaming); then the optional requirements: a signature by a pinned publisher key (in the artifact
- * entry or a `signature` receipt, default `<file>.signature.tlog-proof` if present), k of n vetters
+ * `stamplog verify <file> [--proof R] [--policy P | --log-key K | --origin O] [--publisher-key K…] [--signature R…]
+ * [--vetters k:K,…] [--vetting R…] [--min-age D]`: fully offline (src/client/artifact.ts). The receipt (default
+ * `<file>.tlog-proof`) must verify against the log it is trusted from, one of:
+ *   --policy P    the policy file (its logs and witness quorum; with --origin, only that origin's log);
+ *   --log-key K   that log key alone, no witness quorum (refused if the trust store pins another key for its
+ *                 origin: a log never changes its key);
+ *   --origin O    the key pinned in the trust store for O, no witness quorum; a receipt of another log is
+ *                 refused (exit 12) even if that log is pinned too;
+ *   none          the key pinned in the trust store for the receipt's own origin, no witness quorum: ANY log
+ *                 this user pinned is trusted, which is why the OK line names the origin and the pinned key;
+ * and match the file (SHA-256 and size, hashed streaming); then the optional requirements: a signature by a
+ * pinned publisher key (in the artifact entry or a `signature` receipt, default `<file>.signature.tlog-proof`
+ * if present), k of n vetters
  * (`vetting` receipts, default `<file>.vetting.tlog-proof` if present), a minimum age. A receipt whose
  * checkpoint has the pinned size but another root is refused as inconsistent. Exit 0 when everything holds,
  * otherwise the status of exit.ts for what failed (10 file, 11 proof, 12 log signature, 13 witness quorum,
@@ -13,9 +20,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toBase64, toHex } from '../bytes.ts';
+import { filenameKey } from '../leaf/names.ts';
 import { hashEqual } from '../merkle/hash.ts';
 import { openCheckpoint } from '../note/checkpoint.ts';
-import { ed25519NoteVerifier } from '../note/keys.ts';
+import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
 import { parsePolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';
 import { parseTlogProof } from '../note/tlogproof.ts';
@@ -29,6 +37,8 @@ import { readPolicy } from './common.ts';
 
 export interface VerifyOptions {
   policy?: string;
+  logKey?: string;
+  origin?: string;
   proof?: string;
   publisherKey: string[];
   signature: string[];
@@ -45,15 +55,40 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** The policy to verify against: `--policy`, else the pinned key of the receipt's origin. */
-async function policyFor(opts: VerifyOptions, receipt: Uint8Array, store: TrustStore): Promise<Policy> {
-  if (opts.policy !== undefined) return readPolicy(opts.policy);
+/** The policy to verify against (see the module comment), and the words that say where its trust came from. */
+async function policyFor(opts: VerifyOptions, receipt: Uint8Array, store: TrustStore): Promise<{ policy: Policy; trusted: string }> {
+  if ([opts.policy, opts.logKey].filter((o) => o !== undefined).length > 1 || (opts.logKey !== undefined && opts.origin !== undefined)) {
+    throw failure('usage', 'MALFORMED', 'give at most one of --policy and --log-key, and --origin without --log-key');
+  }
   const origin = tagged('proof', 'receipt', () => parseTlogProof(receipt).checkpoint.origin);
+  if (opts.origin !== undefined && origin !== opts.origin) {
+    throw failure('log-signature', 'UNVERIFIED', `the receipt is from the log ${origin}, not from ${opts.origin} (--origin)`);
+  }
+  if (opts.policy !== undefined) return { policy: await readPolicy(opts.policy), trusted: `the policy ${opts.policy}` };
+  if (opts.logKey !== undefined) {
+    const given = opts.logKey;
+    const key = tagged('usage', '--log-key', () => parseVerifierKey(given));
+    const policy = tagged('usage', '--log-key', () => parsePolicy(`log ${given}\nquorum none\n`));
+    const pin = await store.get(key.name);
+    if (pin !== undefined && pin.logKey !== given) {
+      throw failure(
+        'consistency',
+        'INCONSISTENT',
+        `REFUSED: --log-key ${given} is not the key pinned for the log ${key.name} in ${store.pinPath(key.name)}:\n    ${pin.logKey}\n` +
+          'A log never changes its key: one of the two is another log posing as it.',
+      );
+    }
+    return { policy, trusted: `the given log key ${given}` };
+  }
   const pin = await store.get(origin);
   if (pin === undefined) {
-    throw failure('usage', 'NOT_FOUND', `no --policy given and no key pinned for the log ${origin} in ${store.dir}; give --policy, or run \`stamplog check\` against the log once`);
+    throw failure(
+      opts.origin === undefined ? 'usage' : 'log-signature',
+      'NOT_FOUND',
+      `no --policy or --log-key given and no key pinned for the log ${origin} in ${store.dir}; give --policy or --log-key, or run \`stamplog check\` against the log once`,
+    );
   }
-  return parsePolicy(`log ${pin.logKey}\nquorum none\n`);
+  return { policy: parsePolicy(`log ${pin.logKey}\nquorum none\n`), trusted: `the key pinned for ${origin} in the trust store (${pin.logKey})` };
 }
 
 /** Offline consistency: a receipt checkpoint of the pinned size must carry the pinned root. */
@@ -76,7 +111,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
   };
   const receipt = await readFile(proofPath);
   const store = new TrustStore();
-  const policy = await policyFor(opts, receipt, store);
+  const { policy, trusted } = await policyFor(opts, receipt, store);
   const signatures = [...opts.signature];
   if (signatures.length === 0 && req.publisherKeys.length > 0 && (await exists(`${file}.signature.tlog-proof`))) signatures.push(`${file}.signature.tlog-proof`);
   const vettings = [...opts.vetting];
@@ -90,7 +125,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
 
   const { entry, checkpoint, index, witnesses } = v.receipt;
   const subject = entry.subject;
-  if (subject.filename !== basename(file)) process.stderr.write(`stamplog: note: the file is named ${basename(file)}, the entry names ${subject.filename}\n`);
+  if (filenameKey(subject.filename) !== filenameKey(basename(file))) process.stderr.write(`stamplog: note: the file is named ${basename(file)}, the entry names ${subject.filename}\n`);
   const extras: string[] = [];
   if (witnesses.length > 0) extras.push(`cosigned by ${witnesses.map((x) => x.name).join(', ')}`);
   if (entry.sig !== undefined) extras.push(`signed by ${toBase64(entry.sig.key)}`);
@@ -100,6 +135,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
   console.log(
     `OK ${subject.filename}: ${subject.project} ${subject.version}, sha256 ${toHex(digest.sha256)}, logged at index ${index} ` +
       `of ${checkpoint.origin} (tree size ${checkpoint.size}) at ${new Date(entry.time).toISOString()}` +
-      (extras.length > 0 ? `, ${extras.join(', ')}` : ''),
+      (extras.length > 0 ? `, ${extras.join(', ')}` : '') +
+      `; trusted: ${trusted}`,
   );
 }
