@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'STORAGE_FAILED'
   /** The clock is behind the latest time the log issued by more than it tolerates: writes wait for it. */
   | 'CLOCK_BEHIND'
+  /** The clock jumped ahead of the time elapsed since the log last issued one: writes wait for an operator. */
+  | 'CLOCK_AHEAD'
   /** The stored log is older than, or forks from, a checkpoint this log already published: writes refused. */
   | 'ROLLBACK'
   /** A bug or an unexpected failure of a dependency. */

@@ -41,6 +41,13 @@ program
   .option('--witness-interval-ms <ms>', 'time between witnessing rounds', integer(10, 3_600_000), 1_000)
   .option('--witness-timeout-ms <ms>', 'time one witness request may take', integer(10, 600_000), 5_000)
   .option('--witness-wait-ms <ms>', 'with a quorum: how long an append waits for it before 503', integer(0, 600_000), 10_000)
+  .option('--checkpoint-lock <file>', 'the newest signed checkpoint, kept outside the data directory so a restore cannot fork the log (default: <data>.checkpoint-lock)')
+  .option('--adopt-lock', 'adopt a data directory that has no checkpoint lock yet (after checking it against what was published)')
+  .option('--accept-clock', 'start even though the clock is more than 7 days past the last time the log issued')
+  .option('--max-clock-jump-ms <ms>', 'refuse appends when the clock jumps further ahead of elapsed time (CLOCK_AHEAD)', integer(1_000, 86_400_000), 60_000)
+  .option('--recover-interval-ms <ms>', 'after a storage failure: time between attempts to re-open and re-verify the store', integer(10, 3_600_000), 5_000)
+  .option('--log-format <format>', 'json (one object per line) or pretty (default: pretty on a terminal, json otherwise)')
+  .option('--log-level <level>', 'fatal, error, warn, info or debug', 'info')
   .action(async (opts) => (await import('./serve.ts')).serve(opts));
 
 program

@@ -1,21 +1,41 @@
 /**
- * `stamplog serve`: opens the LevelDB store, re-verifies the log, and serves the HTTP API until SIGTERM or
- * SIGINT, then shuts down cleanly: stop accepting connections, sequence and answer everything queued, close
- * the store. Keys are created on first start (data dir, mode 0600) and only verifier keys are printed.
+ * `stamplog serve`: the composition root of the log server.
+ *
+ * Start-up checks everything that can be checked before it creates anything: options, tokens, the witness
+ * policy, existing key files, and the listening address (bound first; requests that arrive while the log is
+ * re-verified get 503 "starting"). Only then are keys created (first start), the store opened (LevelDB's lock
+ * keeps a second process off it), and the log re-verified. Any start-up failure prints one event naming the
+ * cause and exits non-zero; nothing stays running.
+ *
+ * While running, writes stop on a storage failure (STORAGE_FULL, STORAGE_FAILED: one error event, appends and
+ * /healthz answer 503, reads go on) and recovery.ts re-opens and re-verifies the store once the disk takes writes
+ * again. SIGTERM or SIGINT drains: stop accepting connections, sequence and answer everything queued, close the
+ * store, exit 0.
  */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parsePolicy } from '../note/policy.ts';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { LevelStore } from '../store/level.ts';
-import { TransparencyLog } from '../log/log.ts';
-import { loadOrCreateLogKeys } from '../log/keyfiles.ts';
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { parsePolicy } from '../note/policy.ts';
+import { LevelStore } from '../store/level.ts';
+import { replaceFileDurably } from '../store/durablefile.ts';
+import { storageFailure } from '../store/faults.ts';
+import { TransparencyLog } from '../log/log.ts';
+import { CheckpointLock } from '../log/checkpointlock.ts';
+import { StorageRecovery } from '../log/recovery.ts';
+import { checkWitnessPolicy } from '../log/witnessing.ts';
+import { loadOrCreateLogKeys, readLogKeys } from '../log/keyfiles.ts';
 import { createHandler } from '../http/handler.ts';
+import { sendProblemNode } from '../http/problem.ts';
 import { SignatureWorkers } from '../http/sigpool.ts';
 import { parseToken } from '../http/auth.ts';
 import type { SubmitterToken } from '../http/auth.ts';
 import { StamplogError } from '../errors.ts';
+import { exitStatusFor } from './exit.ts';
+import { createLogger, failureFields } from './logger.ts';
+import type { LogFormat, Logger } from './logger.ts';
 
 export interface ServeOptions {
   data: string;
@@ -32,7 +52,26 @@ export interface ServeOptions {
   witnessIntervalMs: number;
   witnessTimeoutMs: number;
   witnessWaitMs: number;
+  /** The checkpoint lock file (default: `<data>.checkpoint-lock`, beside the data directory). */
+  checkpointLock?: string;
+  /** Adopt a data directory that has no checkpoint lock yet. */
+  adoptLock?: boolean;
+  /** Accept a clock far ahead of the last issued time at start-up. */
+  acceptClock?: boolean;
+  /** Time between recovery attempts after a storage failure (ms). */
+  recoverIntervalMs?: number;
+  /** Most the wall clock may jump ahead of elapsed time while running (ms). */
+  maxClockJumpMs?: number;
+  logFormat?: LogFormat;
+  logLevel?: string;
 }
+
+/** The default time between recovery attempts after a storage failure. */
+export const DEFAULT_RECOVER_INTERVAL_MS = 5_000;
+/** Bytes the recovery probe writes and fsyncs where the log writes. */
+const PROBE_BYTES = 1024 * 1024;
+/** The file (in the data directory) that keeps the newest witnessed checkpoint across restarts. */
+export const WITNESSED_FILE = 'witnessed-checkpoint';
 
 /** Splits `host:port` (IPv6 as `[::1]:8080`). */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -42,62 +81,127 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? m[2], port };
 }
 
+/** The checkpoint lock's default path: beside the data directory, so that restoring the directory leaves it. */
+export function defaultLockPath(data: string): string {
+  return `${resolve(data)}.checkpoint-lock`;
+}
+
 export async function serve(opts: ServeOptions): Promise<void> {
+  const logger = createLogger({ ...(opts.logFormat === undefined ? {} : { format: opts.logFormat }), ...(opts.logLevel === undefined ? {} : { level: opts.logLevel }) });
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    await start(opts, logger, cleanup);
+  } catch (e) {
+    logger.fatal({ event: 'start-failed', ...failureFields(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+    process.exit(exitStatusFor(e) === 0 ? 1 : exitStatusFor(e));
+  }
+}
+
+async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise<unknown>)[]): Promise<void> {
+  // 1. Everything that can be checked without creating anything.
   const specs = [...opts.token, ...(process.env.STAMPLOG_TOKENS ?? '').split(/[\s,]+/).filter((s) => s !== '')];
   const tokens: SubmitterToken[] = specs.map(parseToken);
   const { host, port } = parseListen(opts.listen);
-  const keys = await loadOrCreateLogKeys(opts.data, opts.origin);
-
   const policyText = opts.witnessPolicy === undefined ? undefined : await readFile(opts.witnessPolicy, 'utf8');
-  const witnessing =
-    policyText === undefined
-      ? undefined
-      : {
-          policy: parsePolicy(policyText),
-          intervalMs: opts.witnessIntervalMs,
-          timeoutMs: opts.witnessTimeoutMs,
-          waitMs: opts.witnessWaitMs,
-          warn: (msg: string) => console.error(`stamplog: warning: ${msg}`),
-        };
-
-  const store = new LevelStore(join(opts.data, 'db'));
-  await store.open();
-  let log: TransparencyLog;
-  try {
-    log = await TransparencyLog.open(store, {
-      origin: opts.origin,
-      logKey: keys.logKey,
-      timestampKey: keys.timestampKey,
-      sequencer: { batchMs: opts.batchMs, batchMax: opts.batchMax, maxQueue: opts.maxQueue },
-      receiptThread: opts.receiptThread,
-      ...(witnessing === undefined ? {} : { witnessing }),
-    });
-  } catch (e) {
-    await store.close();
-    throw e;
+  const policy = policyText === undefined ? undefined : parsePolicy(policyText);
+  const existingKeys = await readLogKeys(opts.data, opts.origin);
+  if (policy !== undefined) {
+    if (existingKeys === undefined && policy.logs.length > 0) {
+      throw new StamplogError('MALFORMED', `witness policy: it lists logs, but ${opts.data} has no log key yet, so it cannot list this log's`);
+    }
+    checkWitnessPolicy(policy, existingKeys?.logVerifierKey);
   }
+  const lock = new CheckpointLock(opts.checkpointLock ?? defaultLockPath(opts.data));
+  lock.read(); // unreadable: fail now
+
+  // 2. The address, bound before anything is created; until the log is ready every request gets 503.
+  const serving: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const server = createServer((req, res) => {
+    if (serving.handler !== undefined) serving.handler(req, res);
+    else sendProblemNode(res, new StamplogError('PUSHBACK', 'the log is starting (re-verifying its storage)', { details: { retryAfterSeconds: 2 } }));
+  });
+  await listen(server, host, port);
+  cleanup.push(() => new Promise((r) => server.close(r)));
+
+  // 3. Keys (created on first start), the store, the log.
+  const keys = await loadOrCreateLogKeys(opts.data, opts.origin);
+  const dbPath = join(opts.data, 'db');
+  const openStore = async () => {
+    const s = new LevelStore(dbPath);
+    await s.open();
+    return s;
+  };
+  const store = await openStore();
+  cleanup.push(() => store.close());
+  const recovering: { recovery?: StorageRecovery } = {};
+  const witnessedPath = join(opts.data, WITNESSED_FILE);
+  const log = await TransparencyLog.open(store, {
+    origin: opts.origin,
+    logKey: keys.logKey,
+    timestampKey: keys.timestampKey,
+    sequencer: {
+      batchMs: opts.batchMs,
+      batchMax: opts.batchMax,
+      maxQueue: opts.maxQueue,
+      ...(opts.maxClockJumpMs === undefined ? {} : { maxClockJumpMs: opts.maxClockJumpMs }),
+    },
+    receiptThread: opts.receiptThread,
+    lock,
+    adoptLock: opts.adoptLock === true,
+    acceptClock: opts.acceptClock === true,
+    onStop: (reason) => {
+      logger.error({ event: 'writes-stopped', ...failureFields(reason) }, `writes stopped: ${reason.message}`);
+      recovering.recovery?.notice(reason);
+    },
+    ...(policy === undefined
+      ? {}
+      : {
+          witnessing: {
+            policy,
+            intervalMs: opts.witnessIntervalMs,
+            timeoutMs: opts.witnessTimeoutMs,
+            waitMs: opts.witnessWaitMs,
+            warn: (msg: string) => logger.warn({ event: 'witness' }, msg),
+            persistence: {
+              load: () => readIfExists(witnessedPath),
+              save: (note: string) => replaceFileDurably(witnessedPath, new TextEncoder().encode(note), 'the witnessed checkpoint'),
+            },
+          },
+        }),
+  });
+  cleanup.push(() => log.close());
+  const recovery = new StorageRecovery({
+    log,
+    openStore,
+    probe: async () => {
+      probeWrites(dbPath);
+      probeWrites(dirname(lock.path));
+    },
+    intervalMs: opts.recoverIntervalMs ?? DEFAULT_RECOVER_INTERVAL_MS,
+    report: (event, { error, attempt }) => {
+      if (event === 'recovered') logger.info({ event: 'writes-resumed', attempt }, `storage re-opened and re-verified (attempt ${attempt}); writes resumed at size ${log.checkpoint.size}`);
+      else logger.warn({ event: 'recovery-failed', attempt, ...failureFields(error) }, `storage still failing (attempt ${attempt}): ${(error as Error)?.message ?? String(error)}`);
+    },
+  });
 
   const workers = opts.verifyThreads > 0 ? new SignatureWorkers(opts.verifyThreads) : undefined;
-  const server = createServer(
-    createHandler({
-      log,
-      tokens,
-      ...(policyText === undefined ? {} : { witnessPolicy: policyText }),
-      ...(workers === undefined ? {} : { verifySignature: workers.verify }),
-    }),
-  );
-  server.listen(port, host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  recovering.recovery = recovery;
+  serving.handler = createHandler({
+    log,
+    tokens,
+    ...(policyText === undefined ? {} : { witnessPolicy: policyText }),
+    ...(workers === undefined ? {} : { verifySignature: workers.verify }),
   });
+
   // Signal handlers before the listening line: whoever sees that line may send SIGTERM at once.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`stamplog: ${signal}: draining`);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    await recovery.close();
     await log.drain();
     server.closeIdleConnections();
     // A client that never finishes its request must not hold the shutdown open: give in-flight requests a
@@ -106,20 +210,64 @@ export async function serve(opts: ServeOptions): Promise<void> {
     await closed;
     clearTimeout(deadline);
     await log.close();
-    await store.close();
-    console.log('stamplog: stopped');
+    await log.store.close().catch(() => undefined);
+    logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   const addr = server.address() as AddressInfo;
-  if (tokens.length === 0) console.error('stamplog: warning: no submitter tokens configured; appends will be refused (401)');
-  console.log(`stamplog: log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
-  console.log(`stamplog: log key ${keys.logVerifierKey}`);
-  console.log(`stamplog: timestamp key ${keys.timestampVerifierKey}`);
-  if (witnessing !== undefined) {
-    const names = witnessing.policy.witnesses.map((w) => w.name).join(', ');
-    console.log(`stamplog: witnesses ${names}; quorum ${witnessing.policy.quorum}${log.witnesses?.requiresQuorum === true ? ' (only cosigned checkpoints are published)' : ' (best effort)'}`);
+  if (tokens.length === 0) logger.warn({ event: 'no-tokens' }, 'no submitter tokens configured; appends will be refused (401)');
+  logger.info({ event: 'log', origin: opts.origin, size: log.checkpoint.size, keysCreated: keys.created }, `log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
+  logger.info({ event: 'log-key', key: keys.logVerifierKey }, `log key ${keys.logVerifierKey}`);
+  logger.info({ event: 'timestamp-key', key: keys.timestampVerifierKey }, `timestamp key ${keys.timestampVerifierKey}`);
+  logger.info({ event: 'checkpoint-lock', path: lock.path }, `checkpoint lock ${lock.path}`);
+  if (policy !== undefined) {
+    const names = policy.witnesses.map((w) => w.name).join(', ');
+    logger.info({ event: 'witnesses' }, `witnesses ${names}; quorum ${policy.quorum}${log.witnesses?.requiresQuorum === true ? ' (only cosigned checkpoints are published)' : ' (best effort)'}`);
   }
-  console.log(`stamplog: listening on http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  logger.info({ event: 'listening', url }, `listening on ${url}`);
+}
+
+/** Binds `server`; rejects (e.g. EADDRINUSE) with a message naming the address. */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      reject(new StamplogError('CONFLICT', `cannot listen on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the address is already in use' : e.message}`, { cause: e }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+}
+
+/** Writes, fsyncs and removes a small file in `dir`; throws STORAGE_FULL / STORAGE_FAILED while that fails. */
+function probeWrites(dir: string): void {
+  const path = join(dir, 'STAMPLOG-PROBE');
+  try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(path, 'w', 0o600);
+    try {
+      const chunk = new Uint8Array(64 * 1024);
+      for (let off = 0; off < PROBE_BYTES; off += chunk.length) writeSync(fd, chunk);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+      unlinkSync(path);
+    }
+  } catch (e) {
+    throw storageFailure(`the recovery probe in ${dir}`, e);
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }

@@ -338,9 +338,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // 200 only when appends would be taken now; otherwise the problem that refuses them (503: STORAGE_FULL,
+  // STORAGE_FAILED, CORRUPTION, ROLLBACK, CLOCK_BEHIND, CLOCK_AHEAD), so that a load balancer or supervisor sees it.
   app.get('/healthz', (_req, res) => {
-    const failure = log.failure;
-    if (failure) sendProblem(res, failure);
+    const problem = log.failure ?? log.clockProblem;
+    if (problem) sendProblem(res, problem);
     else res.json({ status: 'ok', size: log.checkpoint.size, published: log.published?.size ?? null, queue: log.queueLength });
   });
 

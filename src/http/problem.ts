@@ -3,6 +3,7 @@
  * become HTTP statuses; handlers throw StamplogErrors and never choose a status themselves. Messages of
  * internal failures are not echoed (they may name paths); the code and a generic title are.
  */
+import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors.ts';
 import { StamplogError } from '../errors.ts';
 
@@ -25,6 +26,7 @@ const STATUS: Record<ErrorCode, number> = {
   STORAGE_FULL: 503,
   STORAGE_FAILED: 503,
   CLOCK_BEHIND: 503,
+  CLOCK_AHEAD: 503,
   ROLLBACK: 503,
   INTERNAL: 500,
 };
@@ -48,6 +50,7 @@ const TITLE: Record<ErrorCode, string> = {
   STORAGE_FULL: 'Writes stopped: the log\'s storage is full',
   STORAGE_FAILED: 'Writes stopped: the log\'s storage failed',
   CLOCK_BEHIND: 'Writes paused: the log\'s clock is behind the time it last issued',
+  CLOCK_AHEAD: 'Writes paused: the log\'s clock jumped ahead',
   ROLLBACK: 'Writes refused: the stored log is older than one already published',
   INTERNAL: 'Internal error',
 };
@@ -74,7 +77,8 @@ export function toProblem(error: unknown): ProblemResponse {
   // methods it does answer, sent as 405 with Allow (RFC 9110 §15.5.6).
   const allow = e.code === 'NOT_FOUND' && typeof e.details?.allow === 'string' ? e.details.allow : undefined;
   const status = allow !== undefined ? 405 : STATUS[e.code];
-  const hideDetail = e.code === 'INTERNAL' || e.code === 'CORRUPTION';
+  // Storage and rollback messages name paths and devices: the operator reads them in the server's log.
+  const hideDetail = e.code === 'INTERNAL' || e.code === 'CORRUPTION' || e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'ROLLBACK';
   const body: ProblemBody = {
     type: allow !== undefined ? 'urn:stamplog:problem:method-not-allowed' : `urn:stamplog:problem:${e.code.toLowerCase().replace(/_/g, '-')}`,
     title: allow !== undefined ? 'Method not allowed' : TITLE[e.code],
@@ -85,11 +89,18 @@ export function toProblem(error: unknown): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const problems = e.details?.problems;
   if (Array.isArray(problems)) body.problems = problems;
-  if (e.code === 'PUSHBACK' || e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'CLOCK_BEHIND') {
+  if (e.code === 'PUSHBACK' || e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'CLOCK_BEHIND' || e.code === 'CLOCK_AHEAD') {
     const retry = e.details?.retryAfterSeconds;
     headers['retry-after'] = String(typeof retry === 'number' && retry > 0 ? Math.ceil(retry) : 1);
   }
   if (e.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
   if (allow !== undefined) headers.allow = allow;
   return { status, headers, body };
+}
+
+/** Sends the problem response for `error` on a plain node:http response (no framework). */
+export function sendProblemNode(res: ServerResponse, error: unknown): void {
+  const p = toProblem(error);
+  res.writeHead(p.status, p.headers);
+  res.end(JSON.stringify(p.body));
 }

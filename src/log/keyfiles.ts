@@ -49,6 +49,27 @@ export function timestampKeyName(origin: string): string {
   return `${origin}/timestamp`;
 }
 
+/**
+ * The log's keys in `dataDir` if both exist (checked like `loadOrCreateLogKeys`, nothing created), undefined if
+ * either is missing. Lets a start-up check everything before it creates anything.
+ */
+export async function readLogKeys(dataDir: string, origin: string): Promise<Omit<LogKeys, 'created'> | undefined> {
+  const logPath = join(dataDir, 'log.key');
+  const logKey = await readKeyFile(logPath);
+  const timestampKey = await readKeyFile(join(dataDir, 'timestamp.key'));
+  if (logKey === undefined || timestampKey === undefined) return undefined;
+  return describeKeys(logPath, origin, logKey, timestampKey);
+}
+
+function describeKeys(logPath: string, origin: string, logKey: string, timestampKey: string): Omit<LogKeys, 'created'> {
+  const l = parseSignerKey(logKey);
+  const t = parseSignerKey(timestampKey);
+  if (l.name !== origin) {
+    throw new StamplogError('CONFLICT', `${logPath} holds the key of origin ${JSON.stringify(l.name)}, not ${JSON.stringify(origin)}`);
+  }
+  return { logKey, timestampKey, logVerifierKey: formatVerifierKey(l.name, l.type, l.publicKey), timestampVerifierKey: formatVerifierKey(t.name, t.type, t.publicKey) };
+}
+
 /** Loads the log's keys from `dataDir`, creating them on first start. */
 export async function loadOrCreateLogKeys(dataDir: string, origin: string): Promise<LogKeys> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -67,16 +88,5 @@ export async function loadOrCreateLogKeys(dataDir: string, origin: string): Prom
     await writeKeyFile(tsPath, timestampKey);
     created = true;
   }
-  const l = parseSignerKey(logKey);
-  const t = parseSignerKey(timestampKey);
-  if (l.name !== origin) {
-    throw new StamplogError('CONFLICT', `${logPath} holds the key of origin ${JSON.stringify(l.name)}, not ${JSON.stringify(origin)}`);
-  }
-  return {
-    logKey,
-    timestampKey,
-    logVerifierKey: formatVerifierKey(l.name, l.type, l.publicKey),
-    timestampVerifierKey: formatVerifierKey(t.name, t.type, t.publicKey),
-    created,
-  };
+  return { ...describeKeys(logPath, origin, logKey, timestampKey), created };
 }

@@ -7,6 +7,13 @@
  * saying where. If the store holds more leaves than the checkpoint covers (a crash between commit and
  * checkpoint), those leaves were never acknowledged; they are verified like the rest and signed now.
  *
+ * Rollback (checkpointlock.ts): with a checkpoint lock, the stored tree must extend the newest checkpoint this
+ * log ever signed, or writes are refused with ROLLBACK before anything is signed.
+ *
+ * Storage failures stop the sequencer (STORAGE_FULL / STORAGE_FAILED) while reads of what is published go on;
+ * `reopen` then replaces the store, the tree and the sequencer with ones re-opened and re-verified from disk
+ * (recovery.ts decides when), never continuing on in-memory state that may not be on disk.
+ *
  * Reads never reveal anything beyond the published checkpoint's size.
  */
 import { StamplogError, isStamplogError } from '../errors.ts';
@@ -32,6 +39,8 @@ import { ReceiptWorker } from './receiptworker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
 import { searchKey } from './searchrows.ts';
+import type { CheckpointLock } from './checkpointlock.ts';
+import type { NoteVerifier } from '../note/keys.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
 import { DEFAULT_WITNESS_INTERVAL_MS, DEFAULT_WITNESS_TIMEOUT_MS, Witnessing, checkWitnessPolicy } from './witnessing.ts';
 import type { SignedCheckpoint, WitnessingOptions } from './witnessing.ts';
@@ -45,6 +54,11 @@ export interface LogConfig {
   timestampKey: string;
   /** Milliseconds since the epoch. */
   clock?: () => number;
+  /**
+   * A clock that never jumps (ms, any origin), to tell a jump of `clock` from elapsed time (CLOCK_AHEAD). Default:
+   * performance.now when `clock` is the real one; none (no jump detection) when a test injects `clock` alone.
+   */
+  monotonic?: () => number;
   sequencer?: Partial<SequencerOptions>;
   /**
    * Write the receipts of large appends (batches of RECEIPT_THREAD_MIN or more) on a worker thread with a replica
@@ -57,7 +71,20 @@ export interface LogConfig {
     timeoutMs?: number;
     /** With a quorum: how long an append waits for it before answering PUSHBACK (503). */
     waitMs?: number;
+    /**
+     * Where the newest witnessed checkpoint is kept across restarts: `load` gives the saved note (undefined if
+     * none), `save` stores a new one durably. Without it, cosignatures live in memory only.
+     */
+    persistence?: { load(): string | undefined; save(note: string): void };
   };
+  /** The rollback guard (checkpointlock.ts); without one, only the data directory's own checkpoint is checked. */
+  lock?: Pick<CheckpointLock, 'path' | 'read' | 'record'>;
+  /** The operator's say that a data directory without a lock may be adopted as it is (`serve --adopt-lock`). */
+  adoptLock?: boolean;
+  /** The operator's say that the clock may be far ahead of the last issued time at start-up (`--accept-clock`). */
+  acceptClock?: boolean;
+  /** Called once each time writes stop (storage failure, corruption, rollback), with the reason. */
+  onStop?: (reason: StamplogError) => void;
 }
 
 /** The fewest receipts in one answer for which a receipt thread (if any) writes them. */
@@ -79,110 +106,124 @@ export interface Receipt {
 /** Rows read while verifying at start-up. */
 const STARTUP_CHUNK = 4096;
 
+/** What one opening of the store gives: everything that is rebuilt from disk when the store is re-opened. */
+interface LogCore {
+  readonly store: LogStore;
+  readonly tree: MemoryTree;
+  readonly sequencer: Sequencer;
+  readonly leafIndex: LeafHashIndex;
+  readonly receiptWriter: ReceiptWriter;
+  readonly receiptWorker: ReceiptWorker | undefined;
+}
+
+/** The keys and signing of one log, fixed for its lifetime. */
+interface LogIdentity {
+  readonly origin: string;
+  readonly logVerifierKey: string;
+  readonly timestampVerifierKey: string;
+  readonly verifier: NoteVerifier;
+  readonly timestampVerifier: NoteVerifier;
+  sign(size: number, root: Hash, timeMs: number): string;
+}
+
+/** Most the wall clock may be ahead of the last issued time at start-up without the operator's say. */
+export const MAX_START_CLOCK_GAP_MS = 7 * 24 * 3600 * 1000;
+
 export class TransparencyLog {
   private witnessing: Witnessing | undefined;
   private witnessWaitMs = 0;
-  private receiptWorker: ReceiptWorker | undefined;
   private receiptThreadWarned = false;
-  private readonly receiptWriter: ReceiptWriter;
-  private readonly leafIndex: LeafHashIndex;
+  private core: LogCore;
+  private reopening = false;
 
   private constructor(
-    readonly origin: string,
-    readonly logVerifierKey: string,
-    readonly timestampVerifierKey: string,
-    private readonly store: LogStore,
-    private readonly tree: MemoryTree,
-    private readonly sequencer: Sequencer,
+    private readonly id: LogIdentity,
+    private readonly config: LogConfig,
+    core: LogCore,
   ) {
-    this.leafIndex = new LeafHashIndex(tree);
-    this.receiptWriter = new ReceiptWriter(tree);
+    this.core = core;
+  }
+
+  get origin(): string {
+    return this.id.origin;
+  }
+
+  get logVerifierKey(): string {
+    return this.id.logVerifierKey;
+  }
+
+  get timestampVerifierKey(): string {
+    return this.id.timestampVerifierKey;
   }
 
   /**
-   * Opens the log over an already opened `store`: re-verifies everything stored, signs a checkpoint if none
-   * covers the stored tree, and returns a log ready to append. Throws CORRUPTION saying what did not match.
+   * Opens the log over an already opened `store`: re-verifies everything stored, checks the stored tree against
+   * the checkpoint lock, signs a checkpoint if none covers the stored tree, and returns a log ready to append.
+   * Throws CORRUPTION saying what did not match, ROLLBACK when the stored tree does not extend the lock.
    */
   static async open(store: LogStore, config: LogConfig): Promise<TransparencyLog> {
-    const clock = config.clock ?? Date.now;
-    const logSigner = parseSignerKey(config.logKey);
-    if (logSigner.type !== SIGNATURE_TYPE_ED25519 || logSigner.name !== config.origin) {
-      throw new StamplogError('MALFORMED', `the log key must be an Ed25519 key named ${config.origin}`);
-    }
-    const tsSigner = parseSignerKey(config.timestampKey);
-    if (tsSigner.type !== SIGNATURE_TYPE_COSIGNATURE_V1) throw new StamplogError('MALFORMED', 'the timestamp key must be a cosignature/v1 key');
-    const logVerifierKey = formatVerifierKey(logSigner.name, SIGNATURE_TYPE_ED25519, logSigner.publicKey);
-    const timestampVerifierKey = formatVerifierKey(tsSigner.name, SIGNATURE_TYPE_COSIGNATURE_V1, tsSigner.publicKey);
-    const noteSigner = ed25519NoteSigner(config.logKey);
-    const verifier = ed25519NoteVerifier(logVerifierKey);
-    const timestampVerifier = cosignatureVerifier(timestampVerifierKey);
-
-    const state = await store.readState();
-    const { tree, lastLeafTime } = await rebuildAndVerify(store, state.size);
-
-    let lastTime = lastLeafTime;
-    let checkpoint: { size: number; root: Hash; note: string } | undefined;
-    if (state.checkpoint !== null) {
-      let opened;
-      try {
-        opened = openCheckpoint(state.checkpoint, verifier, { verifiers: [timestampVerifier] });
-      } catch (e) {
-        throw new StamplogError('CORRUPTION', 'the stored checkpoint does not verify with this log key', { cause: e });
-      }
-      const cp = opened.checkpoint;
-      if (cp.size > state.size) throw new StamplogError('CORRUPTION', `the stored checkpoint (size ${cp.size}) is beyond the stored tree (size ${state.size})`);
-      if (!hashEqual(cp.rootHash, tree.rootAt(cp.size))) {
-        throw new StamplogError('CORRUPTION', `the stored checkpoint's root at size ${cp.size} differs from the root recomputed from storage`);
-      }
-      for (const s of opened.note.verified) {
-        // The timestamp cosignature carries the time of the last tree head; times never go back past it.
-        if (s.verifier === timestampVerifier) lastTime = Math.max(lastTime, cosignatureTimestamp(s.signature) * 1000);
-      }
-      checkpoint = { size: cp.size, root: cp.rootHash, note: state.checkpoint };
-    }
-
-    const sign = (size: number, root: Hash, timeMs: number): string =>
-      signCheckpoint({ origin: config.origin, size, rootHash: root }, [
-        noteSigner,
-        cosignatureSigner(tsSigner, () => Math.floor(timeMs / 1000)),
-      ]);
-
-    if (checkpoint === undefined || checkpoint.size !== state.size) {
-      // Leaves beyond the checkpoint were committed but never acknowledged; they verified above: sign them now.
-      const time = Math.max(clock(), lastTime);
-      const root = tree.root();
-      const note = sign(state.size, root, time);
-      await store.putCheckpoint(state.size, note);
-      checkpoint = { size: state.size, root, note };
-      lastTime = time;
-    }
-
-    const opts = { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer };
-    const dedupFilter = await DedupFilter.load(store);
-    const readLeaf = async (index: number) => {
-      const [leaf] = await store.readLeaves(index, 1);
-      return { leaf, entry: decodeLeaf(leaf) };
-    };
-    const receiptWorker = config.receiptThread === true ? new ReceiptWorker(tree) : undefined;
-    const onAppend = receiptWorker === undefined ? undefined : (from: number, hashes: Hash[]) => receiptWorker.appended(from, hashes);
-    const sequencer = new Sequencer(store, tree, sign, clock, opts, { lastTime, checkpoint }, readLeaf, dedupFilter, onAppend);
-    const log = new TransparencyLog(config.origin, logVerifierKey, timestampVerifierKey, store, tree, sequencer);
-    log.receiptWorker = receiptWorker;
+    const id = logIdentity(config);
+    const core = await openCore(store, config, id, undefined);
+    const log = new TransparencyLog(id, config, core);
     if (config.witnessing !== undefined) {
-      checkWitnessPolicy(config.witnessing.policy, logVerifierKey);
+      checkWitnessPolicy(config.witnessing.policy, id.logVerifierKey);
       log.witnessWaitMs = config.witnessing.waitMs ?? DEFAULT_WITNESS_WAIT_MS;
+      const persistence = config.witnessing.persistence;
       log.witnessing = new Witnessing(
-        { get latestSigned() { return sequencer.checkpoint; }, proveConsistency: (from, to) => tree.proveConsistency(from, to) },
-        { intervalMs: DEFAULT_WITNESS_INTERVAL_MS, timeoutMs: DEFAULT_WITNESS_TIMEOUT_MS, ...config.witnessing },
+        { get latestSigned() { return log.core.sequencer.checkpoint; }, proveConsistency: (from, to) => log.core.tree.proveConsistency(from, to) },
+        {
+          intervalMs: DEFAULT_WITNESS_INTERVAL_MS,
+          timeoutMs: DEFAULT_WITNESS_TIMEOUT_MS,
+          ...config.witnessing,
+          ...(persistence === undefined ? {} : { save: (note: string) => persistence.save(note) }),
+          onAhead: (why: string) => log.core.sequencer.stop(new StamplogError('ROLLBACK', why)),
+        },
       );
+      const saved = persistence?.load();
+      if (saved !== undefined) log.restoreWitnessed(saved, config.witnessing.warn);
       log.witnessing.start();
     }
     return log;
   }
 
+  /** Takes a saved witnessed checkpoint back if it is this log's, of this tree, and still meets the quorum. */
+  private restoreWitnessed(note: string, warn: ((message: string) => void) | undefined): void {
+    try {
+      const cp = openCheckpoint(note, this.id.verifier, { verifiers: [this.id.timestampVerifier] }).checkpoint;
+      const signed = this.core.sequencer.checkpoint;
+      if (cp.size > signed.size || !hashEqual(cp.rootHash, this.core.tree.rootAt(cp.size))) throw new StamplogError('CONFLICT', `it is not a checkpoint of the stored tree (size ${cp.size})`);
+      this.witnessing?.restore({ size: cp.size, root: cp.rootHash, note });
+    } catch (e) {
+      warn?.(`the saved witnessed checkpoint was not taken back: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Replaces the store (after a storage failure, by recovery.ts): `store`, already opened, is re-verified like at
+   * start-up and must extend the newest checkpoint signed so far (and the lock); only then does the log append
+   * through it. On failure the log keeps its stopped state and the caller closes `store`.
+   */
+  async reopen(store: LogStore): Promise<void> {
+    if (this.reopening) throw new StamplogError('CONFLICT', 'the store is already being re-opened');
+    this.reopening = true;
+    try {
+      const old = this.core;
+      const core = await openCore(store, this.config, this.id, old.sequencer.checkpoint);
+      this.core = core;
+      await old.receiptWorker?.close();
+    } finally {
+      this.reopening = false;
+    }
+  }
+
+  /** The store appends currently go to. */
+  get store(): LogStore {
+    return this.core.store;
+  }
+
   /** The newest signed checkpoint (note text with signature lines), witnessed or not. */
   get checkpoint(): SignedCheckpoint {
-    return this.sequencer.checkpoint;
+    return this.core.sequencer.checkpoint;
   }
 
   /**
@@ -192,7 +233,7 @@ export class TransparencyLog {
    * first one.
    */
   get published(): SignedCheckpoint | undefined {
-    const newest = this.sequencer.checkpoint;
+    const newest = this.core.sequencer.checkpoint;
     const w = this.witnessing;
     if (w === undefined) return newest;
     if (w.requiresQuorum) return w.latest;
@@ -207,7 +248,7 @@ export class TransparencyLog {
   get readableSize(): number {
     const w = this.witnessing;
     if (w?.requiresQuorum === true) return w.latest?.size ?? 0;
-    return this.sequencer.checkpoint.size;
+    return this.core.sequencer.checkpoint.size;
   }
 
   /** The witnessing loop, if witnesses are configured. */
@@ -217,11 +258,16 @@ export class TransparencyLog {
 
   /** Why the log stopped accepting writes, if it did. */
   get failure(): StamplogError | undefined {
-    return this.sequencer.failure;
+    return this.core.sequencer.failure;
+  }
+
+  /** Why appends are refused for the clock right now (CLOCK_BEHIND, CLOCK_AHEAD), if they are. */
+  get clockProblem(): StamplogError | undefined {
+    return this.core.sequencer.clockProblem;
   }
 
   get queueLength(): number {
-    return this.sequencer.queueLength;
+    return this.core.sequencer.queueLength;
   }
 
   /**
@@ -250,7 +296,7 @@ export class TransparencyLog {
    * the batch is large, as bytes; otherwise here, as a string.
    */
   async appendBatchBody(subs: Submission[]): Promise<{ body: string | Uint8Array; count: number; duplicates: number }> {
-    const worker = this.receiptWorker;
+    const worker = this.core.receiptWorker;
     if (worker === undefined || worker.failed || subs.length < RECEIPT_THREAD_MIN) {
       const { receipts, duplicates } = await this.appendJSON(subs);
       return { body: receiptsBody(receipts), count: receipts.length, duplicates };
@@ -277,18 +323,18 @@ export class TransparencyLog {
   async appendBatchMultiproof(subs: Submission[]): Promise<{ body: string; count: number; duplicates: number }> {
     const { items, size, note } = await this.sequence(subs);
     const indexes = [...new Set(items.map((i) => i.index))].sort((a, b) => a - b);
-    const proof = this.tree.proveMultiInclusion(indexes, size);
+    const proof = this.core.tree.proveMultiInclusion(indexes, size);
     return { body: multiproofBody(items, note, proof), count: items.length, duplicates: countDuplicates(items) };
   }
 
   /** The receipts' texts, written on this thread. */
   private writeReceipts(items: readonly ReceiptItem[], size: number, note: string): string[] {
-    return items.map((item) => this.receiptWriter.write(item, size, note));
+    return items.map((item) => this.core.receiptWriter.write(item, size, note));
   }
 
   /** Sequences `subs` and returns the items with the checkpoint their receipts prove against. */
   private async sequence(subs: Submission[], check?: Promise<unknown>): Promise<{ items: Sequenced[]; size: number; root: Hash; note: string }> {
-    const result = await this.sequencer.submit(subs, check);
+    const result = await this.core.sequencer.submit(subs, check);
     let { size, root, note } = result.checkpoint;
     if (this.witnessing?.requiresQuorum === true) {
       // Logged and signed, but published only once the quorum cosigned a tree that holds every item.
@@ -300,7 +346,7 @@ export class TransparencyLog {
   }
 
   private receipt(item: Sequenced, size: number, note: string): Receipt {
-    const proof = formatTlogProof({ extra: item.leaf, index: item.index, proof: this.tree.proveInclusion(item.index, size), note });
+    const proof = formatTlogProof({ extra: item.leaf, index: item.index, proof: this.core.tree.proveInclusion(item.index, size), note });
     return { index: item.index, leafHash: toHex(item.leafHash), entry: entryToJSON(item.entry), proof, duplicate: item.duplicate };
   }
 
@@ -311,7 +357,7 @@ export class TransparencyLog {
   /** The leaf at `index` (< published size). */
   async entry(index: number): Promise<{ index: number; leaf: Uint8Array; leafHash: Hash; entry: Entry }> {
     this.checkIndex(index, this.readableSize);
-    const [leaf] = await this.store.readLeaves(index, 1);
+    const [leaf] = await this.core.store.readLeaves(index, 1);
     return { index, leaf, leafHash: hashLeaf(leaf), entry: decodeLeaf(leaf) };
   }
 
@@ -320,12 +366,12 @@ export class TransparencyLog {
     const readable = this.readableSize;
     if (size > readable) throw new StamplogError('NOT_FOUND', `size ${size} is beyond the published tree size ${readable}`);
     this.checkIndex(index, size);
-    return this.tree.proveInclusion(index, size);
+    return this.core.tree.proveInclusion(index, size);
   }
 
   /** The index of the first leaf with hash `leafHash` within the published tree, or NOT_FOUND. */
   async indexOfLeafHash(leafHash: Hash): Promise<number> {
-    const index = this.leafIndex.find(leafHash, this.readableSize);
+    const index = this.core.leafIndex.find(leafHash, this.readableSize);
     if (index === undefined) throw new StamplogError('NOT_FOUND', 'no leaf with that hash in the published tree');
     return index;
   }
@@ -335,19 +381,19 @@ export class TransparencyLog {
     const size = this.readableSize;
     if (from < 1 || from > to) throw new StamplogError('MALFORMED', 'consistency proofs need 1 ≤ from ≤ to');
     if (to > size) throw new StamplogError('NOT_FOUND', `size ${to} is beyond the published tree size ${size}`);
-    return this.tree.proveConsistency(from, to);
+    return this.core.tree.proveConsistency(from, to);
   }
 
   /** The bytes of hash tile `tile` as of the published tree, or NOT_FOUND if that tree has no such tile. */
   tile(tile: Tile): Uint8Array {
     this.checkTileExists(tile);
-    return tileData(tile, this.tree);
+    return tileData(tile, this.core.tree);
   }
 
   /** The entry bundle for level-0 tile index `index` with `width` leaves, within the published tree. */
   async entryBundle(index: number, width: number): Promise<Uint8Array> {
     this.checkTileExists({ level: 0, index, width });
-    return encodeEntryBundle(await this.store.readLeaves(index * TILE_WIDTH, width));
+    return encodeEntryBundle(await this.core.store.readLeaves(index * TILE_WIDTH, width));
   }
 
   private checkTileExists(tile: Tile): void {
@@ -359,20 +405,20 @@ export class TransparencyLog {
   /** Entries matching (field, key), ascending by index, after `after`, within the published tree. */
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     const size = this.readableSize;
-    const found = await this.store.search(field, searchKey(field, key), after, limit);
+    const found = await this.core.store.search(field, searchKey(field, key), after, limit);
     return found.filter((i) => i < size);
   }
 
   /** Stops accepting appends, sequences everything queued, and answers every waiter. */
   async drain(): Promise<void> {
-    await this.sequencer.drain();
+    await this.core.sequencer.drain();
     // One last round, so that appends waiting for the quorum are answered if the witnesses are up.
     await this.witnessing?.stop({ finalRound: true });
   }
 
   /** Stops the receipt thread, if any (after drain: no append is answered any more). */
   async close(): Promise<void> {
-    await this.receiptWorker?.close();
+    await this.core.receiptWorker?.close();
   }
 }
 
@@ -418,4 +464,169 @@ async function rebuildAndVerify(store: LogStore, size: number): Promise<{ tree: 
     }
   }
   return { tree, lastLeafTime };
+}
+
+/** Parses and checks the configured keys; the signing function of every checkpoint of this log. */
+function logIdentity(config: LogConfig): LogIdentity {
+  const logSigner = parseSignerKey(config.logKey);
+  if (logSigner.type !== SIGNATURE_TYPE_ED25519 || logSigner.name !== config.origin) {
+    throw new StamplogError('MALFORMED', `the log key must be an Ed25519 key named ${config.origin}`);
+  }
+  const tsSigner = parseSignerKey(config.timestampKey);
+  if (tsSigner.type !== SIGNATURE_TYPE_COSIGNATURE_V1) throw new StamplogError('MALFORMED', 'the timestamp key must be a cosignature/v1 key');
+  const logVerifierKey = formatVerifierKey(logSigner.name, SIGNATURE_TYPE_ED25519, logSigner.publicKey);
+  const timestampVerifierKey = formatVerifierKey(tsSigner.name, SIGNATURE_TYPE_COSIGNATURE_V1, tsSigner.publicKey);
+  const noteSigner = ed25519NoteSigner(config.logKey);
+  return {
+    origin: config.origin,
+    logVerifierKey,
+    timestampVerifierKey,
+    verifier: ed25519NoteVerifier(logVerifierKey),
+    timestampVerifier: cosignatureVerifier(timestampVerifierKey),
+    sign: (size, root, timeMs) =>
+      signCheckpoint({ origin: config.origin, size, rootHash: root }, [noteSigner, cosignatureSigner(tsSigner, () => Math.floor(timeMs / 1000))]),
+  };
+}
+
+/** The latest time carried by a verified note's timestamp cosignature (ms), or 0. */
+function noteTime(opened: ReturnType<typeof openCheckpoint>, timestampVerifier: NoteVerifier): number {
+  let t = 0;
+  for (const s of opened.note.verified) if (s.verifier === timestampVerifier) t = Math.max(t, cosignatureTimestamp(s.signature) * 1000);
+  return t;
+}
+
+/**
+ * Checks the stored tree (`tree`, `size` leaves, re-verified) against the checkpoint lock: it must hold the locked
+ * checkpoint's leaves with its root. Returns the locked note and its time, or undefined without a lock file.
+ * Throws ROLLBACK saying what it found and what the operator can do.
+ */
+function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: number): { note: string; time: number } | undefined {
+  const lock = config.lock;
+  if (lock === undefined) return undefined;
+  const text = lock.read();
+  if (text === undefined) {
+    if (size > 0 && config.adoptLock !== true) {
+      throw new StamplogError(
+        'ROLLBACK',
+        `there is no checkpoint lock at ${lock.path}, but the data directory holds a log of ${size} entries; without the lock a restored ` +
+          'old copy cannot be told from the newest one. If this log has never had a lock (first start of this version) or the lock was ' +
+          'moved, compare the stored log with the newest checkpoint a monitor or witness holds, then start once with --adopt-lock',
+      );
+    }
+    return undefined;
+  }
+  let opened;
+  try {
+    opened = openCheckpoint(text, id.verifier, { verifiers: [id.timestampVerifier] });
+  } catch (e) {
+    throw new StamplogError(
+      'ROLLBACK',
+      `the checkpoint lock ${lock.path} does not hold a checkpoint signed by this log's key (${(e as Error).message}); refusing writes. ` +
+        'Restore the lock from its backup or volume; do not delete it',
+      { cause: e },
+    );
+  }
+  const cp = opened.checkpoint;
+  if (cp.size > size) {
+    throw new StamplogError(
+      'ROLLBACK',
+      `this log already signed a checkpoint of size ${cp.size} (checkpoint lock ${lock.path}) but the data directory holds only ${size} entries: ` +
+        'it is older than what was published (restored from an old backup?), and signing now would fork the log. Restore a copy holding at ' +
+        `least ${cp.size} entries (the newest backup, or a replica), or freeze this log and start a new one under a new origin (docs/operations.md)`,
+      { details: { lockedSize: cp.size, storedSize: size } },
+    );
+  }
+  if (!hashEqual(cp.rootHash, tree.rootAt(cp.size))) {
+    throw new StamplogError(
+      'ROLLBACK',
+      `the stored tree's root at size ${cp.size} differs from the checkpoint this log signed at that size (checkpoint lock ${lock.path}): ` +
+        'the data directory forks from what was published. Restore the right data directory, or freeze this log (docs/operations.md)',
+      { details: { lockedSize: cp.size, storedSize: size } },
+    );
+  }
+  return { note: text, time: noteTime(opened, id.timestampVerifier) };
+}
+
+/**
+ * Opens everything that lives on one opening of `store`: re-verifies the stored tree, its checkpoint and the lock,
+ * extends `previous` (the newest checkpoint signed before a re-open) or refuses, and signs the stored tree if no
+ * checkpoint covers it. Nothing is signed before the tree was re-read and re-hashed.
+ */
+async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, previous: SignedCheckpoint | undefined): Promise<LogCore> {
+  const clock = config.clock ?? Date.now;
+  const state = await store.readState();
+  const { tree, lastLeafTime } = await rebuildAndVerify(store, state.size);
+  if (previous !== undefined && (previous.size > state.size || !hashEqual(previous.root, tree.rootAt(previous.size)))) {
+    throw new StamplogError('ROLLBACK', `the re-opened store (size ${state.size}) does not extend the checkpoint signed before (size ${previous.size})`);
+  }
+  const locked = checkLock(config, id, tree, state.size);
+
+  let lastTime = Math.max(lastLeafTime, locked?.time ?? 0);
+  let checkpoint: SignedCheckpoint | undefined;
+  if (state.checkpoint !== null) {
+    let opened;
+    try {
+      opened = openCheckpoint(state.checkpoint, id.verifier, { verifiers: [id.timestampVerifier] });
+    } catch (e) {
+      // A note that does not parse is a torn write: like a missing file, the tree is re-verified and signed again.
+      // One that parses but is not signed by this key is another matter (another key, or tampering): say so.
+      if (!isStamplogError(e, 'MALFORMED')) {
+        throw new StamplogError('CORRUPTION', `the stored checkpoint does not verify with this log key ${id.logVerifierKey} (${(e as Error).message}); was this data directory written with another key?`, { cause: e });
+      }
+      opened = undefined;
+    }
+    if (opened !== undefined) {
+      const cp = opened.checkpoint;
+      if (cp.size > state.size) throw new StamplogError('CORRUPTION', `the stored checkpoint (size ${cp.size}) is beyond the stored tree (size ${state.size})`);
+      if (!hashEqual(cp.rootHash, tree.rootAt(cp.size))) {
+        throw new StamplogError('CORRUPTION', `the stored checkpoint's root at size ${cp.size} differs from the root recomputed from storage`);
+      }
+      // The timestamp cosignature carries the time of the last tree head; times never go back past it.
+      lastTime = Math.max(lastTime, noteTime(opened, id.timestampVerifier));
+      checkpoint = { size: cp.size, root: cp.rootHash, note: state.checkpoint };
+    }
+  }
+
+  const now = clock();
+  if (lastTime > 0 && now - lastTime > MAX_START_CLOCK_GAP_MS && config.acceptClock !== true) {
+    throw new StamplogError(
+      'CLOCK_AHEAD',
+      `the clock (${new Date(now).toISOString()}) is more than ${MAX_START_CLOCK_GAP_MS / 86_400_000} days ahead of the last time this log issued ` +
+        `(${new Date(lastTime).toISOString()}); a time issued now cannot be taken back. Check the clock; if it is right, start with --accept-clock`,
+    );
+  }
+
+  if (checkpoint === undefined || checkpoint.size !== state.size) {
+    // Leaves beyond the checkpoint were committed but never acknowledged; they verified above: sign them now.
+    const time = Math.max(now, lastTime);
+    const root = tree.root();
+    const note = id.sign(state.size, root, time);
+    config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
+    await store.putCheckpoint(state.size, note);
+    checkpoint = { size: state.size, root, note };
+    lastTime = time;
+  } else if (config.lock !== undefined && locked === undefined) {
+    config.lock.record(checkpoint.note); // adopting a data directory without a lock (--adopt-lock, or an empty log)
+  }
+
+  const dedupFilter = await DedupFilter.load(store);
+  const receiptWorker = config.receiptThread === true ? new ReceiptWorker(tree) : undefined;
+  const sequencer = new Sequencer({
+    store,
+    tree,
+    sign: id.sign,
+    record: config.lock === undefined ? undefined : (note: string) => config.lock?.record(note),
+    clock,
+    ...(config.monotonic !== undefined ? { monotonic: config.monotonic } : config.clock === undefined ? { monotonic: () => performance.now() } : {}),
+    options: { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer },
+    state: { lastTime, checkpoint },
+    readLeaf: async (index: number) => {
+      const [leaf] = await store.readLeaves(index, 1);
+      return { leaf, entry: decodeLeaf(leaf) };
+    },
+    dedupFilter,
+    onAppend: receiptWorker === undefined ? undefined : (from: number, hashes: Hash[]) => receiptWorker.appended(from, hashes),
+    onStop: config.onStop,
+  });
+  return { store, tree, sequencer, leafIndex: new LeafHashIndex(tree), receiptWriter: new ReceiptWriter(tree), receiptWorker };
 }

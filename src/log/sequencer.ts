@@ -50,6 +50,12 @@ export interface SequencerOptions {
    * writes with PUSHBACK until the clock has caught up, rather than sign a time it knows to be wrong.
    */
   maxClockBackMs: number;
+  /**
+   * How far the wall clock may run ahead of the monotonic clock's elapsed time since the last issued time (ms),
+   * when a monotonic clock is given. Beyond it the clock jumped forward: appends are refused with CLOCK_AHEAD
+   * rather than issue a time that could not be taken back (every later time would have to wait for it).
+   */
+  maxClockJumpMs: number;
 }
 
 export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = {
@@ -57,6 +63,7 @@ export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = {
   batchMax: 4096,
   maxQueue: 65_536,
   maxClockBackMs: 5_000,
+  maxClockJumpMs: 60_000,
 };
 
 /** Signs the checkpoint for a persisted, re-verified tree; returns the signed note. */
@@ -112,6 +119,35 @@ export interface SequencerState {
   checkpoint: { size: number; root: Hash; note: string };
 }
 
+/** What a sequencer works with (one named object rather than positional parameters). */
+export interface SequencerDeps {
+  store: LogStore;
+  tree: WorkingTree;
+  sign: CheckpointSigner;
+  /**
+   * Durably records each signed checkpoint before it is stored or answered (the checkpoint lock); a throw stops
+   * the sequencer like a failed commit.
+   */
+  record?: ((note: string) => void) | undefined;
+  /** Wall clock, ms since the epoch. */
+  clock: () => number;
+  /** A clock that never jumps (ms, any origin), for maxClockJumpMs; without it, forward jumps are not detected. */
+  monotonic?: () => number;
+  options: SequencerOptions;
+  state: SequencerState;
+  /** Reads back an already-logged leaf (for dedup answers). */
+  readLeaf: (index: number) => Promise<{ entry: Entry; leaf: Uint8Array }>;
+  /** Every dedup key in the store (and more): keys it does not hold are new without a lookup. */
+  dedupFilter: DedupFilter;
+  /** Called with the leaf hashes of each batch right after they were appended to the tree (a replica's feed). */
+  onAppend?: ((fromSize: number, leafHashes: Hash[]) => void) | undefined;
+  /** Called once when the sequencer stops for good, with the reason. */
+  onStop?: ((reason: StamplogError) => void) | undefined;
+}
+
+/** Codes that refuse one batch but leave the sequencer running. */
+const TRANSIENT = new Set(['PUSHBACK', 'CLOCK_BEHIND', 'CLOCK_AHEAD']);
+
 export class Sequencer {
   private readonly queue: Waiter[] = [];
   private queued = 0;
@@ -125,22 +161,35 @@ export class Sequencer {
   /** New entries of batches in flight, by dedup key, until their batch is answered (then the store has them). */
   private readonly inFlight = new Map<string, Sequenced>();
 
-  constructor(
-    private readonly store: LogStore,
-    private readonly tree: WorkingTree,
-    private readonly sign: CheckpointSigner,
-    private readonly clock: () => number,
-    private readonly opts: SequencerOptions,
-    state: SequencerState,
-    /** Reads back an already-logged leaf (for dedup answers). */
-    private readonly readLeaf: (index: number) => Promise<{ entry: Entry; leaf: Uint8Array }>,
-    /** Every dedup key in the store (and more): keys it does not hold are new without a lookup. */
-    private readonly dedupFilter: DedupFilter,
-    /** Called with the leaf hashes of each batch right after they were appended to the tree (a replica's feed). */
-    private readonly onAppend?: (fromSize: number, leafHashes: Hash[]) => void,
-  ) {
-    this.lastTime = state.lastTime;
-    this.current = state.checkpoint;
+  private readonly store: LogStore;
+  private readonly tree: WorkingTree;
+  private readonly sign: CheckpointSigner;
+  private readonly record: ((note: string) => void) | undefined;
+  private readonly clock: () => number;
+  private readonly monotonic: (() => number) | undefined;
+  private readonly opts: SequencerOptions;
+  private readonly readLeaf: SequencerDeps['readLeaf'];
+  private readonly dedupFilter: DedupFilter;
+  private readonly onAppend: SequencerDeps['onAppend'];
+  private readonly onStop: SequencerDeps['onStop'];
+  /** A wall-clock time and the monotonic clock's reading then, to tell elapsed time from a jump (maxClockJumpMs). */
+  private anchor: { wall: number; mono: number } | undefined;
+
+  constructor(deps: SequencerDeps) {
+    this.store = deps.store;
+    this.tree = deps.tree;
+    this.sign = deps.sign;
+    this.record = deps.record;
+    this.clock = deps.clock;
+    this.monotonic = deps.monotonic;
+    this.opts = deps.options;
+    this.readLeaf = deps.readLeaf;
+    this.dedupFilter = deps.dedupFilter;
+    this.onAppend = deps.onAppend;
+    this.onStop = deps.onStop;
+    this.lastTime = deps.state.lastTime;
+    this.current = deps.state.checkpoint;
+    if (deps.monotonic !== undefined) this.anchor = { wall: Math.max(deps.clock(), this.lastTime), mono: deps.monotonic() };
   }
 
   /** The newest signed checkpoint. */
@@ -245,12 +294,36 @@ export class Sequencer {
     return passed;
   }
 
-  /** Rejects `waiters` with `e`; anything but PUSHBACK stops the sequencer and rejects everything queued. */
+  /**
+   * Rejects `waiters` with `e`; anything but a transient refusal (overload, clock) stops the sequencer and rejects
+   * everything queued.
+   */
   private fail(waiters: Waiter[], e: unknown): void {
     const err = e instanceof StamplogError ? e : new StamplogError('INTERNAL', 'sequencing failed', { cause: e });
-    if (err.code !== 'PUSHBACK') this.stopped ??= err;
+    if (!TRANSIENT.has(err.code)) this.stop(err);
     for (const w of waiters) w.reject(this.stopped ?? err);
-    if (this.stopped) for (const w of this.queue.splice(0)) w.reject(this.stopped);
+  }
+
+  /**
+   * Stops the sequencer for good with `reason` (the first reason wins): every queued and later submission is
+   * refused with it, batches in flight are not answered. Reads of what was signed are not affected.
+   */
+  stop(reason: StamplogError): void {
+    if (this.stopped !== undefined) return;
+    this.stopped = reason;
+    for (const w of this.queue.splice(0)) w.reject(reason);
+    this.queued = 0;
+    this.onStop?.(reason);
+  }
+
+  /** Why appends would be refused now for the clock (CLOCK_BEHIND / CLOCK_AHEAD), if they would. */
+  get clockProblem(): StamplogError | undefined {
+    try {
+      this.nextTime();
+      return undefined;
+    } catch (e) {
+      return e instanceof StamplogError ? e : undefined;
+    }
   }
 
   /** Takes whole requests from the head of the queue, up to batchMax entries (at least one request). */
@@ -267,15 +340,31 @@ export class Sequencer {
     return taken;
   }
 
-  /** The log time for the next batch: now, but never before a time already issued (see maxClockBackMs). */
+  /**
+   * The log time for the next batch: now, but never before a time already issued (see maxClockBackMs), and never
+   * a time the wall clock jumped to (see maxClockJumpMs).
+   */
   private nextTime(): number {
     const now = this.clock();
     if (now < this.lastTime - this.opts.maxClockBackMs) {
       throw new StamplogError(
-        'PUSHBACK',
-        `the log's clock is ${this.lastTime - now} ms behind the latest time it issued; refusing to sequence until it catches up`,
+        'CLOCK_BEHIND',
+        `the log's clock is ${this.lastTime - now} ms behind the latest time it issued (${new Date(this.lastTime).toISOString()}); ` +
+          'refusing to sequence until it catches up (times in the log never go back)',
         { details: { retryAfterSeconds: Math.min(3600, Math.ceil((this.lastTime - now) / 1000)) } },
       );
+    }
+    if (this.monotonic !== undefined && this.anchor !== undefined) {
+      const expected = this.anchor.wall + (this.monotonic() - this.anchor.mono);
+      if (now - expected > this.opts.maxClockJumpMs) {
+        throw new StamplogError(
+          'CLOCK_AHEAD',
+          `the wall clock (${new Date(now).toISOString()}) jumped ${Math.round(now - expected)} ms ahead of the time elapsed since the log last ` +
+            `checked it (${new Date(this.anchor.wall).toISOString()}); refusing to issue it. Fix the clock (appends resume by themselves), or ` +
+            'if the new time is right, restart the server',
+          { details: { retryAfterSeconds: 60 } },
+        );
+      }
     }
     return Math.max(now, this.lastTime);
   }
@@ -330,6 +419,7 @@ export class Sequencer {
     if (leaves.length > 0) this.onAppend?.(fromSize, hashes);
     for (const [key, f] of fresh) this.inFlight.set(key, f);
     this.lastTime = time;
+    if (this.monotonic !== undefined) this.anchor = { wall: time, mono: this.monotonic() };
 
     // Step 3: one atomic, synced write. A crash before it resolves leaves the batch wholly absent or wholly
     // present after restart; either way nobody was answered (a present batch is re-verified and signed then).
@@ -357,6 +447,7 @@ export class Sequencer {
       if (b.toSize !== this.current.size) {
         const root = this.tree.rootAt(b.toSize);
         const note = this.sign(b.toSize, root, b.time);
+        this.record?.(note); // the checkpoint lock first: never behind anything stored or answered
         await this.store.putCheckpoint(b.toSize, note);
         this.current = { size: b.toSize, root, note };
       }

@@ -9,8 +9,12 @@
  * answer (Content-Type text/x.tlog.size) tells the witness's size, and the request is retried once at once
  * with it. A witness that fails (network, timeout, another status, a cosignature that does not verify) is
  * skipped for the round and reported through `warn`, at most once per witness per minute; it never stops
- * the loop. Cosignatures are held in memory only: after a restart the first round, sent at once, gathers
- * them again (a witness cosigns the same checkpoint again when asked with old size = its size).
+ * the loop. The newest witnessed checkpoint is handed to `save` (the log keeps it durably beside its data) and
+ * taken back at start-up with `restore`, so a log with a quorum serves reads at once after a restart.
+ *
+ * A witness whose 409 says it cosigned a tree larger than our newest signed one has seen a checkpoint of ours
+ * that this log no longer holds: the data is stale (restored from an old copy). `onAhead` is told, and the log
+ * stops writing rather than sign a fork of what the witness holds.
  */
 import { StamplogError } from '../errors.ts';
 import { toBase64 } from '../bytes.ts';
@@ -63,6 +67,10 @@ export interface WitnessingOptions {
   timeoutMs: number;
   post?: WitnessPoster;
   warn?: (message: string) => void;
+  /** Durably keeps the newest witnessed checkpoint's note (with its cosignatures). */
+  save?: (note: string) => void;
+  /** Told when a witness holds a larger tree of this log than the newest one the log signed. */
+  onAhead?: (why: string) => void;
 }
 
 export const DEFAULT_WITNESS_INTERVAL_MS = 1_000;
@@ -73,10 +81,13 @@ const WARN_EVERY_MS = 60_000;
 /** Most appends waiting for a witnessed checkpoint at once. */
 const MAX_WAITERS = 65_536;
 
-/** Checks that every witness of `policy` has a URL the log can reach; throws MALFORMED naming the line otherwise. */
-export function checkWitnessPolicy(policy: Policy, logVerifierKey: string): void {
-  const ours = parseVerifierKey(logVerifierKey);
-  if (policy.logs.length > 0 && !policy.logs.some((l) => l.key.name === ours.name && bytesEqual(l.key.publicKey, ours.publicKey))) {
+/**
+ * Checks that every witness of `policy` has a URL the log can reach and, given the log's key, that the policy's
+ * log lines (if any) include it; throws MALFORMED naming the line otherwise.
+ */
+export function checkWitnessPolicy(policy: Policy, logVerifierKey?: string): void {
+  const ours = logVerifierKey === undefined ? undefined : parseVerifierKey(logVerifierKey);
+  if (ours !== undefined && policy.logs.length > 0 && !policy.logs.some((l) => l.key.name === ours.name && bytesEqual(l.key.publicKey, ours.publicKey))) {
     throw new StamplogError('MALFORMED', "witness policy: it lists logs, but not this log's key");
   }
   for (const w of policy.witnesses) {
@@ -135,6 +146,27 @@ export class Witnessing {
   /** The newest checkpoint whose cosignatures satisfy the quorum, if any round produced one. */
   get latest(): WitnessedCheckpoint | undefined {
     return this.#latest;
+  }
+
+  /**
+   * Takes back a witnessed checkpoint saved before a restart: `cp.note` must carry cosignatures (verified here)
+   * that satisfy the quorum; the caller checked that it is this log's checkpoint of the stored tree. Throws
+   * POLICY_UNSATISFIED otherwise.
+   */
+  restore(cp: SignedCheckpoint): void {
+    const cosigned: string[] = [];
+    for (const w of this.#witnesses) {
+      try {
+        if (openNote(cp.note, [w.verifier]).verified.length > 0) cosigned.push(w.witness.name);
+      } catch {
+        // no valid cosignature by this witness
+      }
+    }
+    if (cosigned.length === 0 || !quorumSatisfied(this.#opts.policy, cosigned)) {
+      throw new StamplogError('POLICY_UNSATISFIED', `the saved checkpoint (size ${cp.size}) does not carry the quorum's cosignatures`);
+    }
+    for (const w of this.#witnesses) if (cosigned.includes(w.witness.name)) w.knownSize = Math.max(w.knownSize, cp.size);
+    this.#latest = { size: cp.size, root: cp.root, note: cp.note, witnesses: cosigned };
   }
 
   /** Starts the cadence: one round now, then one every `intervalMs` after the previous round ended. */
@@ -209,6 +241,12 @@ export class Witnessing {
     if (this.#latest !== undefined && this.#latest.size > cp.size) return;
     const witnessed: WitnessedCheckpoint = { size: cp.size, root: cp.root, note: formatNote(parsed.text, signatures), witnesses: cosigned };
     this.#latest = witnessed;
+    try {
+      this.#opts.save?.(witnessed.note);
+    } catch (e) {
+      // Serving it is still right (it is signed and cosigned); only a restart would have to gather it again.
+      this.#opts.warn?.(`could not save the witnessed checkpoint: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const ready = this.#waiters.filter((w) => w.size <= cp.size);
     this.#waiters = this.#waiters.filter((w) => w.size > cp.size);
     for (const w of ready) {
@@ -229,7 +267,11 @@ export class Witnessing {
           const m = /^(0|[1-9][0-9]{0,15})\n?$/.exec(res.body);
           const size = m === null ? NaN : Number(m[1]);
           if (!Number.isSafeInteger(size)) throw new Error('409 with a malformed size');
-          if (size > cp.size) throw new Error(`the witness holds a checkpoint of size ${size}, beyond ours (${cp.size})`);
+          if (size > cp.size) {
+            const why = `witness ${w.witness.name} has cosigned a checkpoint of this log of size ${size}, beyond the newest this log signed (${cp.size}): the data directory is older than what was published`;
+            this.#opts.onAhead?.(why);
+            throw new Error(why);
+          }
           if (size === old) throw new Error(`409 at old size ${old}: the witness holds another tree of that size`);
           w.knownSize = size;
           continue;

@@ -12,13 +12,14 @@
  * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
  * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
 import { SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts';
+import { replaceFileDurably } from './durablefile.ts';
+import { storageFailure } from './faults.ts';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -29,9 +30,9 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * The newest signed checkpoint lives in its own file next to LevelDB's, not in LevelDB: a LevelDB write would
  * queue behind the (large) commit of the next batch, which the sequencer already has under way, and stall the
- * pipeline. The file is replaced atomically (write a temporary file, fsync it, rename), so it always holds one
- * whole checkpoint. Without a directory fsync a power cut may bring back the previous checkpoint; that is safe,
- * because the tree it lags behind is durable and the log signs a checkpoint for it again at start-up.
+ * pipeline. The file is replaced durably (durablefile.ts: bytes, fsync, rename, directory fsync). A file that is
+ * nevertheless empty or torn (a file system that broke its promises) is returned as it is; the log treats a note
+ * that does not parse like a missing one (re-verify the stored tree, sign it again).
  */
 export const CHECKPOINT_FILE = 'STAMPLOG-CHECKPOINT';
 
@@ -86,7 +87,9 @@ export class LevelStore implements LogStore {
         throw new StamplogError('CONFLICT', `the store at ${this.location} is in use by another process`, { cause: e });
       }
       const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
-      throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}: ${detail}`, { cause: e });
+      // LevelDB says "Corruption: …" for damaged files and "IO error: …" when the device refuses (full disk, EIO).
+      if (/corruption/i.test(detail)) throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}: ${detail}`, { cause: e });
+      throw storageFailure(`opening the store at ${this.location}`, e);
     }
     // LevelDB's info log of this open: a recovery that dropped or found corrupted records lost data silently.
     const info = (await readIfExists(join(this.location, 'LOG'))) ?? '';
@@ -158,7 +161,7 @@ export class LevelStore implements LogStore {
       await b.write({ sync: true });
     } catch (e) {
       this.committedSize = undefined; // the write's outcome is unknown: read the size again next time
-      throw e;
+      throw storageFailure(`committing leaves ${batch.fromSize}…${newSize - 1} to LevelDB`, e);
     }
     this.committedSize = newSize;
   }
@@ -172,12 +175,7 @@ export class LevelStore implements LogStore {
   }
 
   private async writeCheckpointFile(note: string): Promise<void> {
-    const path = join(this.location, CHECKPOINT_FILE);
-    const tmp = `${path}.tmp`;
-    // Synchronous on purpose: about 0.3 ms of fsync on this thread costs less than five round trips to libuv's
-    // threads, each of which would wait behind whatever request this thread is busy with.
-    writeFileSync(tmp, note, { encoding: 'utf8', flush: true }); // flush: fsync before the rename
-    renameSync(tmp, path);
+    replaceFileDurably(join(this.location, CHECKPOINT_FILE), utf8.encode(note), 'the checkpoint file');
   }
 
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {

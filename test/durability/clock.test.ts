@@ -2,7 +2,7 @@
  * The log's clock (DESIGN §3 `time`, §2 signed time on tree heads): a clock that steps back never yields a leaf
  * time or a checkpoint time (timestamp cosignature) earlier than one already issued. Documented policy
  * (SequencerOptions.maxClockBackMs, default 5 s): within the tolerance, new leaves reuse the latest issued
- * time; beyond it, appends are refused with PUSHBACK (HTTP 503 + Retry-After) until the clock catches up —
+ * time; beyond it, appends are refused with CLOCK_BEHIND (HTTP 503 + Retry-After) until the clock catches up —
  * also after a restart, where the latest time comes from the last leaf and the stored checkpoint's timestamp
  * cosignature. Everything runs in process with an injected clock.
  */
@@ -57,7 +57,7 @@ async function appendTimes(log: TransparencyLog, tag: string, n: number, count =
   return receipts.map((r) => r.entry.time);
 }
 
-const isPushback = (e: unknown) => isStamplogError(e, 'PUSHBACK');
+const isClockBehind = (e: unknown) => isStamplogError(e, 'CLOCK_BEHIND');
 
 describe('a clock that steps back', () => {
   it('within the tolerance: new leaves reuse the latest issued time', async () => {
@@ -74,7 +74,7 @@ describe('a clock that steps back', () => {
     assert.equal(issued.leafTimes.at(-1), T0 + 10);
   });
 
-  it('by an hour: appends are refused with PUSHBACK (the log does not stop) until the clock catches up', async () => {
+  it('by an hour: appends are refused with CLOCK_BEHIND (the log does not stop) until the clock catches up', async () => {
     const c = clock(T0);
     const issued = new Issued();
     const log = await openTestLog(new MemoryStore(), { clock: c.fn, sequencer: { batchMs: 0 } });
@@ -82,12 +82,12 @@ describe('a clock that steps back', () => {
     const before = log.checkpoint;
 
     c.now = T0 - HOUR;
-    await assert.rejects(log.append([submission('b', 2)]), (e) => isPushback(e) && e.details?.retryAfterSeconds === 3600 && /behind/.test(e.message));
+    await assert.rejects(log.append([submission('b', 2)]), (e) => isClockBehind(e) && e.details?.retryAfterSeconds === 3600 && /behind/.test(e.message));
     // Still behind, by less: still refused, with a shorter Retry-After.
     c.now = T0 - 10 * 60_000;
-    await assert.rejects(log.append([submission('b', 2)]), (e) => isPushback(e) && e.details?.retryAfterSeconds === 600);
+    await assert.rejects(log.append([submission('b', 2)]), (e) => isClockBehind(e) && e.details?.retryAfterSeconds === 600);
     // A resubmission of an existing entry is refused too: nothing is signed with a time the log knows is wrong.
-    await assert.rejects(log.append([submission('b', 0)]), isPushback);
+    await assert.rejects(log.append([submission('b', 0)]), isClockBehind);
     assert.equal(log.failure, undefined, 'pushback does not stop the log');
     assert.deepEqual(log.checkpoint, before, 'nothing was signed');
 
@@ -121,12 +121,15 @@ describe('a clock that steps back', () => {
       assert.equal(r.headers.get('retry-after'), '3600');
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
       const body = (await r.json()) as { code: string; status: number; detail: string };
-      assert.equal(body.code, 'PUSHBACK');
+      assert.equal(body.code, 'CLOCK_BEHIND');
       assert.equal(body.status, 503);
       assert.match(body.detail, /clock/);
+      // /healthz names the condition (it is why appends are refused), then recovers by itself with the clock.
       const health = await fetch(`${url}/healthz`);
-      assert.equal(health.status, 200, 'the log is healthy, just waiting');
+      assert.equal(health.status, 503, '/healthz shows why appends are refused');
+      assert.equal(((await health.json()) as { code: string }).code, 'CLOCK_BEHIND');
       c.now = T0 + 1;
+      assert.equal((await fetch(`${url}/healthz`)).status, 200, 'healthy again once the clock caught up');
       const ok = await post(1);
       assert.equal(ok.status, 201);
       assert.equal(((await ok.json()) as { entry: { time: number } }).entry.time, T0 + 1);
@@ -145,7 +148,7 @@ describe('a clock that steps back', () => {
 
     c.now = T0 - HOUR;
     log = await openTestLog(store, { clock: c.fn, sequencer: { batchMs: 0 } });
-    await assert.rejects(log.append([submission('r', 3)]), isPushback);
+    await assert.rejects(log.append([submission('r', 3)]), isClockBehind);
     c.now = T0 - 4_000;
     assert.deepEqual(await appendTimes(log, 'r', 3), [T0]);
     await store.close();
@@ -174,7 +177,7 @@ describe('a clock that steps back', () => {
     // The next restart's clock is a minute behind that checkpoint (but after every leaf): refused, not back-dated.
     c.now = T0 + 9 * 60_000;
     log = await openTestLog(store, { clock: c.fn, sequencer: { batchMs: 0 } });
-    await assert.rejects(log.append([submission('s', 2)]), isPushback);
+    await assert.rejects(log.append([submission('s', 2)]), isClockBehind);
     c.now = T0 + 10 * 60_000 - 2_000;
     const times = await appendTimes(log, 's', 2);
     assert.ok(times[0] >= resigned * 1000, `leaf time ${times[0]} is not before the checkpoint time ${resigned} s`);
@@ -199,5 +202,31 @@ describe('a clock that steps back', () => {
     assert.equal(resigned, Math.floor((T0 + 5_000) / 1000));
     assert.ok(resigned >= first);
     await store.close();
+  });
+});
+
+describe('a clock that jumps ahead while the log runs', () => {
+  it('refuses to issue the jumped time (CLOCK_AHEAD) and resumes by itself once the clock is back', async () => {
+    const c = clock(T0);
+    let mono = 0;
+    const log = await openTestLog(new MemoryStore(), { clock: c.fn, monotonic: () => mono, sequencer: { batchMs: 0, maxClockJumpMs: 60_000 } });
+    await log.append([submission('j', 1)]);
+    // A year ahead on the wall clock, a second on the monotonic one: a jump, not elapsed time.
+    c.now = T0 + 365 * 24 * HOUR;
+    mono += 1_000;
+    await assert.rejects(log.append([submission('j', 2)]), (e) => isStamplogError(e, 'CLOCK_AHEAD') && /jumped/.test(e.message));
+    assert.equal(log.clockProblem?.code, 'CLOCK_AHEAD');
+    assert.equal(log.failure, undefined, 'the log did not stop');
+    // The clock is set right again: no time from the jump was issued, so nothing waits for a year.
+    c.now = T0 + 2_000;
+    mono += 1_000;
+    const [r] = await log.append([submission('j', 3)]);
+    assert.equal(r.entry.time, T0 + 2_000);
+    // Time that really elapsed is not a jump.
+    c.now = T0 + 2 * HOUR;
+    mono += 2 * HOUR;
+    const [r2] = await log.append([submission('j', 4)]);
+    assert.equal(r2.entry.time, T0 + 2 * HOUR);
+    await log.drain();
   });
 });

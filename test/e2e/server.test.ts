@@ -453,7 +453,7 @@ describe('graceful shutdown', { timeout: 60_000 }, () => {
       stop = true;
       await Promise.all(writers);
       assert.equal(code, 0, srv.output());
-      assert.match(srv.output(), /stamplog: stopped/);
+      assert.match(srv.output(), /"msg":"stopped"/);
       assert.ok(inFlightAtSignal > 0, 'requests were in flight when the signal was sent');
       if (process.env.STAMPLOG_TEST_VERBOSE) console.log({ inFlightAtSignal, ackedAtSignal, acked: acked.length, failures });
 
@@ -565,7 +565,7 @@ describe('one process per data directory', { timeout: 60_000 }, () => {
       assert.equal(r.status, 201);
       await assert.rejects(startServer({ dataDir: first.dataDir }), (e: Error) => {
         assert.match(e.message, /exited \(code [1-9]\d*\) before listening/);
-        assert.match(e.message, /stamplog: .*(lock|in use|another)/i);
+        assert.match(e.message, /cannot start: .*(lock|in use|another)/i);
         return true;
       });
       // The first one is unaffected.

@@ -87,6 +87,7 @@ export function tempDir(prefix = 'stamplog-test-'): string {
 export function removeDir(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    rmSync(`${dir}.checkpoint-lock`, { force: true }); // the server's default lock lives beside its data directory
   } catch {
     // best effort
   }
@@ -145,7 +146,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stamplog serve did not start within ${timeoutMs} ms; output:\n${out}`)), timeoutMs);
     onOutput = () => {
-      const m = /stamplog: listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -163,8 +164,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   });
   onOutput = () => undefined;
 
-  const logKey = /stamplog: log key (\S+)/.exec(out)?.[1];
-  const timestampKey = /stamplog: timestamp key (\S+)/.exec(out)?.[1];
+  const logKey = /log key ([^\s"]+)/.exec(out)?.[1];
+  const timestampKey = /timestamp key ([^\s"]+)/.exec(out)?.[1];
   if (logKey === undefined || timestampKey === undefined) {
     child.kill('SIGKILL');
     await exited;
