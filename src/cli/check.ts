@@ -3,13 +3,16 @@
  * exact digest logged, is it the only digest ever logged under its filename, which signatures and vettings
  * exist — each printed entry proven included under a checkpoint that is consistent with the trust store.
  * Exit 0 when the digest is logged and uncontested; 21 when it is not logged; 22 when another digest is
- * logged under the same filename; 20 when the log contradicts the trust store; others as exit.ts.
+ * logged under the same filename; 20 when the log contradicts the trust store (a split view, a fork, or a
+ * rollback: a current tree smaller than the pinned one); others as exit.ts. Names from the log are printed
+ * with invisible and bidirectional characters shown as <U+XXXX>.
  */
 import { basename } from 'node:path';
 import { toBase64, toHex } from '../bytes.ts';
 import { checkArtifact, judgeReport } from '../client/check.ts';
 import type { ProvenEntry } from '../client/check.ts';
 import { hashFile } from '../client/files.ts';
+import { visibleName } from '../leaf/names.ts';
 import { LogClient } from '../client/http.ts';
 import { TrustStore } from '../client/truststore.ts';
 import { DEFAULT_LOG_URL, note, readPolicy } from './common.ts';
@@ -22,7 +25,7 @@ export interface CheckCliOptions extends OnlineOptions {
 function describe(p: ProvenEntry): string {
   const e = p.entry;
   const s = e.subject;
-  let line = `index ${p.index}: ${e.kind} ${s.project} ${s.version} ${s.filename} sha256 ${toHex(s.sha256)} size ${s.size}, logged ${new Date(e.time).toISOString()}`;
+  let line = `index ${p.index}: ${e.kind} ${visibleName(s.project)} ${visibleName(s.version)} ${visibleName(s.filename)} sha256 ${toHex(s.sha256)} size ${s.size}, logged ${new Date(e.time).toISOString()}`;
   if (e.claims?.uploadedAt !== undefined) line += `, uploaded ${new Date(e.claims.uploadedAt).toISOString()}`;
   if (e.claims?.backfill === true) line += ' (backfill)';
   if (e.verdict !== undefined) line += `, verdict ${e.verdict}`;
@@ -47,5 +50,5 @@ export async function checkFile(file: string, opts: CheckCliOptions): Promise<vo
   for (const p of report.vettings) console.log(`vetting:   ${describe(p)}`);
   for (const p of report.conflicts) console.log(`CONFLICT:  ${describe(p)}`);
   judgeReport(report, size);
-  console.log(`OK: the only digest logged under ${report.filenames.join(', ')}`);
+  console.log(`OK: the only digest logged under ${report.filenames.map(visibleName).join(', ')}`);
 }

@@ -20,7 +20,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toBase64, toHex } from '../bytes.ts';
-import { filenameKey } from '../leaf/names.ts';
+import { filenameKey, visibleName } from '../leaf/names.ts';
 import { hashEqual } from '../merkle/hash.ts';
 import { openCheckpoint } from '../note/checkpoint.ts';
 import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
@@ -125,7 +125,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
 
   const { entry, checkpoint, index, witnesses } = v.receipt;
   const subject = entry.subject;
-  if (filenameKey(subject.filename) !== filenameKey(basename(file))) process.stderr.write(`stamplog: note: the file is named ${basename(file)}, the entry names ${subject.filename}\n`);
+  if (filenameKey(subject.filename) !== filenameKey(basename(file))) process.stderr.write(`stamplog: note: the file is named ${basename(file)}, the entry names ${visibleName(subject.filename)}\n`);
   const extras: string[] = [];
   if (witnesses.length > 0) extras.push(`cosigned by ${witnesses.map((x) => x.name).join(', ')}`);
   if (entry.sig !== undefined) extras.push(`signed by ${toBase64(entry.sig.key)}`);
@@ -133,7 +133,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
   if (v.vetters.length > 0) extras.push(`vetted by ${v.vetters.map((x) => `${x.label} (${x.verdict})`).join(', ')}`);
   if (req.minAgeMs !== undefined) extras.push(`age ${formatDuration(v.ageMs)}`);
   console.log(
-    `OK ${subject.filename}: ${subject.project} ${subject.version}, sha256 ${toHex(digest.sha256)}, logged at index ${index} ` +
+    `OK ${visibleName(subject.filename)}: ${visibleName(subject.project)} ${visibleName(subject.version)}, sha256 ${toHex(digest.sha256)}, logged at index ${index} ` +
       `of ${checkpoint.origin} (tree size ${checkpoint.size}) at ${new Date(entry.time).toISOString()}` +
       (extras.length > 0 ? `, ${extras.join(', ')}` : '') +
       `; trusted: ${trusted}`,

@@ -18,7 +18,7 @@
  * every leaf through the tiles, close that gap; the check still never prints an unproven entry.
  */
 import { toHex } from '../bytes.ts';
-import { filenameKey, makeEntry, encodeLeaf, parseSubmission } from '../leaf/index.ts';
+import { filenameKey, makeEntry, encodeLeaf, parseSubmission, visibleName } from '../leaf/index.ts';
 import type { Entry } from '../leaf/types.ts';
 import { leafHash } from '../merkle/hash.ts';
 import { verifyInclusion } from '../merkle/verify.ts';
@@ -166,7 +166,7 @@ export function judgeReport(r: CheckReport, fileSize: number): void {
     throw failure(
       'contested',
       'INCONSISTENT',
-      `CONTESTED: the log holds ${others.length} other digest${others.length === 1 ? '' : 's'} under the filename ${r.filenames.map((f) => JSON.stringify(f)).join(', ')}: ` +
+      `CONTESTED: the log holds ${others.length} other digest${others.length === 1 ? '' : 's'} under the filename ${r.filenames.map((f) => JSON.stringify(visibleName(f))).join(', ')}: ` +
         `${others.join(', ')}${r.artifacts.length === 0 ? '; and this file\'s digest is not logged at all' : ''}. ` +
         'One filename must name one file: this is a substitution (or a re-upload that the index should never allow).',
     );

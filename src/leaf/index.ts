@@ -6,7 +6,7 @@
 export type { Claims, Entry, EntryJSON, EntryKind, PublisherSignature, Subject, Submission, SubmissionJSON } from './types.ts';
 export { ENTRY_KINDS } from './types.ts';
 export { LIMITS, VERDICT_PATTERN } from './schema.ts';
-export { filenameKey, filenameProblem, invisibleCharacterProblem, projectKey } from './names.ts';
+export { filenameKey, filenameProblem, invisibleCharacterProblem, projectKey, visibleName } from './names.ts';
 export type { Problem } from './schema.ts';
 export {
   decodeLeaf,

@@ -42,3 +42,13 @@ export function projectKey(project: string): string {
 export function filenameKey(filename: string): string {
   return filename.normalize('NFC');
 }
+
+const INVISIBLE_ALL = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * `name` for a person to read: each invisible, bidirectional-formatting or separator character shown as
+ * `<U+XXXX>`, so that a name logged before the intake rules cannot reorder or hide what a terminal prints.
+ */
+export function visibleName(name: string): string {
+  return name.replace(INVISIBLE_ALL, (c) => `<U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}>`);
+}
