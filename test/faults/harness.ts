@@ -410,6 +410,17 @@ function escapeRegExp(s: string): string {
 
 // ──────────────────────────── the rig ────────────────────────────
 
+/** A way of breaking the storage and mending it, for FaultRig.runFault. */
+export interface Fault {
+  name: string;
+  errno: FaultErrno;
+  kind: Site['kind'];
+  on(): void | Promise<void>;
+  off(): void | Promise<void>;
+  /** Evidence that the fault took effect (fault-log lines); empty: it never did. */
+  fired(): string[];
+}
+
 export interface SiteReport {
   site: string;
   errno: FaultErrno;
@@ -500,25 +511,41 @@ export class FaultRig {
   }
 
   /**
-   * One site, one errno (see the module comment for what is asserted). Returns the report; `problems` lists
-   * every assertion that failed (empty: the site passed). Leaves the server running and healthy (restarting it
-   * if it did not recover, so later sites still run).
+   * One site, one errno, through the shim (see the module comment for what is asserted). Returns the report;
+   * `problems` lists every assertion that failed (empty: the site passed). Leaves the server running and healthy
+   * (restarting it if it did not recover, so later sites still run).
    */
-  async runSite(site: Site, errno: FaultErrno, opts: { recoverTimeoutMs?: number } = {}): Promise<SiteReport> {
+  runSite(site: Site, errno: FaultErrno, opts: { recoverTimeoutMs?: number } = {}): Promise<SiteReport> {
+    const firedBefore = this.control.fired().length;
+    return this.runFault(
+      {
+        name: site.name,
+        errno,
+        kind: site.kind,
+        on: () => this.control.set(site.rules(errno)),
+        off: () => this.control.clear(),
+        fired: () => this.control.fired().slice(firedBefore).filter((l) => site.fired.test(l)),
+      },
+      opts,
+    );
+  }
+
+  /** Like runSite, for any way of breaking the storage and mending it (e.g. a real file system filled up). */
+  async runFault(fault: Fault, opts: { recoverTimeoutMs?: number } = {}): Promise<SiteReport> {
+    const { errno } = fault;
     const expected = EXPECTED_CODE[errno];
     const problems: string[] = [];
     const violationsBefore = this.observer.violations.length;
-    const firedBefore = this.control.fired().length;
     const appendsBefore = this.load.appends.length;
     const checkpointsBefore = this.load.checkpoints.length;
     if ((await this.healthz()).status !== 200) await this.restart();
-    await this.waitForAcks(15, `before breaking ${site.name}`);
+    await this.waitForAcks(15, `before breaking ${fault.name}`);
     const acknowledgedBefore = this.load.acked;
 
     // Fault on: wait for the site to fire, an append to be refused, and /healthz to say why.
-    this.control.set(site.rules(errno));
+    await fault.on();
     const onAt = Date.now();
-    const siteFired = () => this.control.fired().slice(firedBefore).filter((l) => site.fired.test(l));
+    const siteFired = () => fault.fired();
     const refusedSince = (t: number) => this.load.appends.slice(appendsBefore).filter((e) => e.status === 503 && e.code !== 'PUSHBACK' && e.receivedAt >= t);
     let health = await this.healthz();
     const deadline = onAt + 10_000;
@@ -527,7 +554,7 @@ export class FaultRig {
       await sleep(25);
       health = await this.healthz();
     }
-    if (siteFired().length === 0) problems.push(`no fault fired at the site within 10 s (fault log since: ${JSON.stringify(this.control.fired().slice(firedBefore).slice(0, 5))})`);
+    if (siteFired().length === 0) problems.push('no fault fired at the site within 10 s');
     if (refusedSince(onAt).length === 0) problems.push('no append was refused with 503 (other than PUSHBACK) while the fault was on');
     if (health.status !== 503) problems.push(`/healthz answered ${health.status}, not 503, while failed`);
     else {
@@ -537,14 +564,13 @@ export class FaultRig {
 
     // While failed: published data stays readable. For a re-open site, also: the failed re-opens keep it failed.
     await this.checkReads(problems);
-    await sleep(site.kind === 'reopen' ? Math.max(600, 3 * (this.opts.recoverIntervalMs ?? 200)) : 400);
+    await sleep(fault.kind === 'reopen' ? Math.max(600, 3 * (this.opts.recoverIntervalMs ?? 200)) : 400);
     health = await this.healthz();
     if (health.status !== 503) problems.push(`/healthz answered ${health.status} while the fault was still on (after ${Date.now() - onAt} ms)`);
-    const failedReopens = site.kind === 'reopen' ? siteFired().length : 0;
-    if (site.kind === 'reopen' && failedReopens === 0) problems.push('the recovery never re-opened the store while the fault was on (the site never fired)');
+    if (fault.kind === 'reopen' && siteFired().length === 0) problems.push('the recovery never re-opened the store while the fault was on (the site never fired)');
 
     // Fault off: the server recovers by itself.
-    this.control.clear();
+    await fault.off();
     const offAt = Date.now();
     const firstRefusal = refusedSince(onAt)[0]?.receivedAt ?? offAt;
     let recoveryMs = -1;
@@ -558,12 +584,17 @@ export class FaultRig {
       if (Date.now() > recoverDeadline) break;
       await sleep(50);
     }
+    let outputTail = '';
     if (recoveryMs < 0) {
-      problems.push(`no recovery within ${opts.recoverTimeoutMs ?? 30_000} ms of lifting the fault (/healthz ${health.status} ${health.code ?? ''}); restarting the server`);
+      const last = await getJson(this.srv, '/healthz');
+      problems.push(
+        `no recovery within ${opts.recoverTimeoutMs ?? 30_000} ms of lifting the fault (fault on ${new Date(onAt).toISOString()}, off ${new Date(offAt).toISOString()}; /healthz ${last.status} ${last.text}); restarting the server`,
+      );
+      outputTail = this.srv.output().slice(-4000);
       await this.restart();
     }
     try {
-      await this.waitForAcks(15, `after lifting the fault at ${site.name}`);
+      await this.waitForAcks(15, `after lifting the fault at ${fault.name}`);
     } catch (e) {
       problems.push((e as Error).message);
     }
@@ -591,9 +622,9 @@ export class FaultRig {
     if (sizes.length > 0 && Math.max(...sizes) > sizes[0]) problems.push(`the served checkpoint grew from ${sizes[0]} to ${Math.max(...sizes)} while failed`);
     problems.push(...this.observer.violations.slice(violationsBefore));
     const grouped = groupProblems(problems);
-    if (grouped.length > 0) grouped.push(`server output (tail):\n${this.srv.output().slice(-2500)}`);
+    if (grouped.length > 0) grouped.push(`server output (tail):\n${outputTail !== '' ? outputTail : this.srv.output().slice(-4000)}`);
     return {
-      site: site.name,
+      site: fault.name,
       errno,
       faultsFired: siteFired().length,
       refused: appends.filter((e) => e.status === 503 && e.code !== 'PUSHBACK').length,
