@@ -344,9 +344,12 @@ export interface Site {
    * `runtime`: the server hits the site on its own while appending. `reopen`: the site is only written when
    * LevelDB opens (a new MANIFEST, CURRENT, a level-0 table from the replayed log): a one-off failure of the
    * log's fsync stops the server first, and the site then fails every re-open the recovery attempts, which must
-   * keep refusing until the fault is lifted.
+   * keep refusing until the fault is lifted. `once`: a single failure (then the call works again), which
+   * the server must not paper over by retrying: its batch is never acknowledged (after a failed fsync the bytes
+   * may be gone, and the shim does drop them), and the server recovers by re-opening; only the final check after
+   * the restart can tell whether something acknowledged was lost.
    */
-  kind: 'runtime' | 'reopen';
+  kind: 'runtime' | 'reopen' | 'once';
 }
 
 /** The one-off failure that sends the server into recovery for a `reopen` site. */
@@ -372,6 +375,12 @@ export function sites(rigDir: string): Site[] {
     fired,
     rules: (errno) => [trigger(errno), { op, path, errno }],
   });
+  const once = (name: string, op: string, path: string, fired: RegExp): Site => ({
+    name,
+    kind: 'once',
+    fired,
+    rules: (errno) => [{ op, path, errno, count: 1, lose: true }],
+  });
   return [
     runtime('LevelDB write-ahead log write', 'write', '.log', /(fwrite|fflush)\S* \S+ \S+\/db\/\d+\.log$/),
     runtime('LevelDB write-ahead log fsync', 'fsync', '.log', /(fsync|fdatasync) \S+ \S+\/db\/\d+\.log$/, true),
@@ -384,6 +393,9 @@ export function sites(rigDir: string): Site[] {
     runtime('checkpoint lock fsync', 'fsync', 'checkpoint-lock', /fsync \S+ \S+checkpoint-lock/, true),
     runtime('checkpoint lock rename', 'rename', 'checkpoint-lock', /rename\S* \S+ \S+checkpoint-lock/),
     runtime('checkpoint lock directory fsync', 'fsync', `${rigDir}$`, new RegExp(`fsync \\S+ ${escapeRegExp(rigDir)}$`)),
+    once('LevelDB write-ahead log fsync fails once (a retried fsync must not be believed)', 'fsync', '.log', /(fsync|fdatasync) \S+ \S+\/db\/\d+\.log$/),
+    once('checkpoint file fsync fails once', 'fsync', 'STAMPLOG-CHECKPOINT.tmp', /fsync \S+ \S+STAMPLOG-CHECKPOINT\.tmp$/),
+    once('checkpoint lock fsync fails once', 'fsync', 'checkpoint-lock', /fsync \S+ \S+checkpoint-lock/),
     reopen('LevelDB MANIFEST write (re-open)', 'write', 'MANIFEST-', /(fwrite|fflush)\S* \S+ \S+MANIFEST-\d+$/),
     reopen('LevelDB MANIFEST fsync (re-open)', 'fsync', 'MANIFEST-', /(fsync|fdatasync) \S+ \S+MANIFEST-\d+$/),
     reopen('LevelDB table (.ldb) write (re-open writes the replayed log as a level-0 table)', 'write', '.ldb', /(fwrite|fflush)\S* \S+ \S+\.ldb$/),
@@ -549,15 +561,20 @@ export class FaultRig {
     const refusedSince = (t: number) => this.load.appends.slice(appendsBefore).filter((e) => e.status === 503 && e.code !== 'PUSHBACK' && e.receivedAt >= t);
     let health = await this.healthz();
     const deadline = onAt + 10_000;
-    while (!(siteFired().length > 0 && refusedSince(onAt).length > 0 && health.status === 503)) {
+    // A one-off failure may be recovered from before /healthz is asked: its 503 is remembered if seen.
+    let sawUnhealthy = health.status === 503 ? health : undefined;
+    while (!(siteFired().length > 0 && refusedSince(onAt).length > 0 && (sawUnhealthy !== undefined || fault.kind === 'once'))) {
       if (Date.now() > deadline) break;
       await sleep(25);
       health = await this.healthz();
+      if (health.status === 503) sawUnhealthy ??= health;
     }
+    if (sawUnhealthy !== undefined) health = sawUnhealthy;
     if (siteFired().length === 0) problems.push('no fault fired at the site within 10 s');
     if (refusedSince(onAt).length === 0) problems.push('no append was refused with 503 (other than PUSHBACK) while the fault was on');
-    if (health.status !== 503) problems.push(`/healthz answered ${health.status}, not 503, while failed`);
-    else {
+    if (health.status !== 503) {
+      if (fault.kind !== 'once') problems.push(`/healthz answered ${health.status}, not 503, while failed`);
+    } else {
       if (health.code !== expected) problems.push(`/healthz code ${JSON.stringify(health.code)}, expected ${expected}`);
       if (!(health.contentType ?? '').startsWith('application/problem+json')) problems.push(`/healthz content-type ${health.contentType}, expected application/problem+json`);
     }
@@ -566,7 +583,7 @@ export class FaultRig {
     await this.checkReads(problems);
     await sleep(fault.kind === 'reopen' ? Math.max(600, 3 * (this.opts.recoverIntervalMs ?? 200)) : 400);
     health = await this.healthz();
-    if (health.status !== 503) problems.push(`/healthz answered ${health.status} while the fault was still on (after ${Date.now() - onAt} ms)`);
+    if (health.status !== 503 && fault.kind !== 'once') problems.push(`/healthz answered ${health.status} while the fault was still on (after ${Date.now() - onAt} ms)`);
     if (fault.kind === 'reopen' && siteFired().length === 0) problems.push('the recovery never re-opened the store while the fault was on (the site never fired)');
 
     // Fault off: the server recovers by itself.
@@ -574,7 +591,7 @@ export class FaultRig {
     const offAt = Date.now();
     const firstRefusal = refusedSince(onAt)[0]?.receivedAt ?? offAt;
     let recoveryMs = -1;
-    const recoverDeadline = offAt + (opts.recoverTimeoutMs ?? 30_000);
+    const recoverDeadline = offAt + (opts.recoverTimeoutMs ?? 15_000);
     for (;;) {
       health = await this.healthz();
       if (health.status === 200) {
@@ -588,7 +605,7 @@ export class FaultRig {
     if (recoveryMs < 0) {
       const last = await getJson(this.srv, '/healthz');
       problems.push(
-        `no recovery within ${opts.recoverTimeoutMs ?? 30_000} ms of lifting the fault (fault on ${new Date(onAt).toISOString()}, off ${new Date(offAt).toISOString()}; /healthz ${last.status} ${last.text}); restarting the server`,
+        `no recovery within ${opts.recoverTimeoutMs ?? 15_000} ms of lifting the fault (fault on ${new Date(onAt).toISOString()}, off ${new Date(offAt).toISOString()}; /healthz ${last.status} ${last.text}); restarting the server`,
       );
       outputTail = this.srv.output().slice(-4000);
       await this.restart();
@@ -610,11 +627,12 @@ export class FaultRig {
         if (!(e.contentType ?? '').startsWith('application/problem+json')) problems.push(`${e.where}: 503 with content-type ${e.contentType}`);
       }
       // Sent after the server was seen failed, answered before the fault was lifted: nothing new may be logged.
-      if (e.status >= 200 && e.status < 300 && e.fresh && e.sentAt >= firstRefusal && e.receivedAt <= offAt) {
+      // (A one-off failure may be recovered from while its rule is still in place: no window to check then.)
+      if (fault.kind !== 'once' && e.status >= 200 && e.status < 300 && e.fresh && e.sentAt >= firstRefusal && e.receivedAt <= offAt) {
         problems.push(`${e.where}: a new entry acknowledged (${e.status}) while failed (sent ${e.sentAt - firstRefusal} ms after the first refusal, answered ${offAt - e.receivedAt} ms before the fault was lifted)`);
       }
     }
-    const cps = this.load.checkpoints.slice(checkpointsBefore).filter((c) => c.sentAt >= firstRefusal && c.receivedAt <= offAt);
+    const cps = fault.kind === 'once' ? [] : this.load.checkpoints.slice(checkpointsBefore).filter((c) => c.sentAt >= firstRefusal && c.receivedAt <= offAt);
     for (const c of cps) {
       if (c.status !== 200) problems.push(`GET /checkpoint answered ${c.status} while failed`);
     }
