@@ -666,10 +666,12 @@ export class FaultRig {
     if (log.status !== 200) problems.push(`GET /api/v1/log answered ${log.status} while failed`);
     if (size > 0) {
       const bundle = await fetch(`${this.srv.url}/tile/entries/000${size >= 256 ? '' : `.p/${size}`}`);
-      await bundle.arrayBuffer();
-      if (bundle.status !== 200) problems.push(`GET the first entry bundle answered ${bundle.status} while failed`);
+      const body = Buffer.from(await bundle.arrayBuffer());
+      if (bundle.status !== 200) problems.push(`GET the first entry bundle answered ${bundle.status} while failed: ${body.toString('utf8').slice(0, 300)}`);
       const proof = await getJson(this.srv, `/api/v1/proofs/inclusion?index=${size - 1}&size=${size}`);
-      if (proof.status !== 200) problems.push(`GET an inclusion proof answered ${proof.status} while failed`);
+      if (proof.status !== 200) problems.push(`GET an inclusion proof answered ${proof.status} while failed: ${proof.text.slice(0, 300)}`);
+      const entry = await getJson(this.srv, `/api/v1/entries/${size - 1}`);
+      if (entry.status !== 200) problems.push(`GET an entry answered ${entry.status} while failed: ${entry.text.slice(0, 300)}`);
     }
   }
 
