@@ -64,6 +64,7 @@ export function buildShim(): { path?: string; reason?: string } {
     return built;
   }
   const dir = mkdtempSync(join(tmpdir(), 'stamplog-faultshim-'));
+  process.on('exit', () => removeDir(dir));
   const out = join(dir, 'faultshim.so');
   const r = spawnSync(compiler, ['-shared', '-fPIC', '-O2', '-Wall', '-o', out, SHIM_SOURCE, '-ldl'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${compiler} failed to build ${SHIM_SOURCE}:\n${r.stderr}`);
