@@ -37,7 +37,10 @@ export function stalledUpload(
   opts: { path: string; headers: Record<string, string>; declaredLength?: number; sent: Uint8Array },
 ): StalledUpload {
   const start = Date.now();
-  const headers = { ...opts.headers };
+  // Keep-alive, as fetch and most clients ask: with `Connection: close` (node's default without an agent) the
+  // server closes a connection it refuses before reading its body, and the data still arriving then makes the
+  // client's kernel drop the answer (a reset instead of the 503).
+  const headers: Record<string, string> = { connection: 'keep-alive', ...opts.headers };
   if (opts.declaredLength !== undefined) headers['content-length'] = String(opts.declaredLength);
   const req = request({ host: '127.0.0.1', port, method: 'POST', path: opts.path, headers, agent: false });
   let gotHeaders = false;
