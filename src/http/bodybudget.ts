@@ -60,6 +60,8 @@ export class BodyBudget {
   readonly limits: Readonly<BodyLimits>;
   private total = 0;
   private readonly byToken = new Map<string, number>();
+  private readonly watched = new Set<Watched>();
+  private ticker: NodeJS.Timeout | undefined;
 
   /** A budget with `limits` (each a positive safe integer; the defaults for those not given). */
   constructor(limits: Partial<BodyLimits> = {}) {
@@ -132,36 +134,64 @@ export class BodyBudget {
    */
   watch(req: IncomingMessage, res: ServerResponse, onTimeout: (e: StamplogError) => void): void {
     if (req.complete) return;
-    const { readTimeoutMs, idleTimeoutMs } = this.limits;
     const socket = req.socket;
-    const socketTimeout = socket.timeout ?? 0;
-    let done = false;
-    const clear = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(deadline);
-      req.off('timeout', expire);
-      req.off('end', clear);
-      socket.off('close', clear);
-      if (!socket.destroyed) socket.setTimeout(socketTimeout);
-    };
-    const expire = () => {
-      if (done) return;
-      clear();
-      if (res.headersSent || res.writableEnded) {
-        socket.destroy();
-        return;
+    const now = performance.now();
+    const w: Watched = { req, res, onTimeout, started: now, progressAt: now, bytesRead: socket.bytesRead, stop: () => undefined };
+    w.stop = () => {
+      this.watched.delete(w);
+      req.off('end', w.stop);
+      socket.off('close', w.stop);
+      if (this.watched.size === 0 && this.ticker !== undefined) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
       }
-      res.setHeader('connection', 'close');
-      onTimeout(new StamplogError('TIMEOUT', `the request body did not arrive within ${readTimeoutMs} ms, or paused for ${idleTimeoutMs} ms`));
     };
-    const deadline = setTimeout(expire, readTimeoutMs);
-    deadline.unref();
-    // The socket's idle timer restarts whenever the HTTP parser reads from it; a listener on the request's
-    // 'timeout' keeps node from destroying the socket itself, so the 408 can be sent.
-    req.on('timeout', expire);
-    socket.setTimeout(idleTimeoutMs);
-    req.once('end', clear);
-    socket.once('close', clear);
+    req.once('end', w.stop);
+    socket.once('close', w.stop);
+    this.watched.add(w);
+    if (this.ticker === undefined) {
+      const { readTimeoutMs, idleTimeoutMs } = this.limits;
+      this.ticker = setInterval(() => this.tick(), Math.max(5, Math.min(readTimeoutMs, idleTimeoutMs) / 10));
+      this.ticker.unref();
+    }
   }
+
+  /**
+   * Expires the watched bodies past a timeout. Progress is what the connection has read (node's parser reads
+   * sockets without 'data' events, and a 'data' listener would take the body from its reader); the socket's
+   * own idle timer is left to node, which re-arms it for keep-alive once an answer is sent.
+   */
+  private tick(): void {
+    const { readTimeoutMs, idleTimeoutMs } = this.limits;
+    const now = performance.now();
+    for (const w of this.watched) {
+      const socket = w.req.socket;
+      if (socket.bytesRead !== w.bytesRead) {
+        w.bytesRead = socket.bytesRead;
+        w.progressAt = now;
+      }
+      if (now - w.started < readTimeoutMs && now - w.progressAt < idleTimeoutMs) continue;
+      w.stop();
+      if (w.res.headersSent || w.res.writableEnded) {
+        socket.destroy();
+        continue;
+      }
+      w.res.setHeader('connection', 'close');
+      w.onTimeout(new StamplogError('TIMEOUT', `the request body did not arrive within ${readTimeoutMs} ms, or paused for ${idleTimeoutMs} ms`));
+    }
+  }
+}
+
+/** A body being read under the timeouts. */
+interface Watched {
+  req: IncomingMessage;
+  res: ServerResponse;
+  onTimeout: (e: StamplogError) => void;
+  /** performance.now() at admission, and when the connection last read a byte. */
+  started: number;
+  progressAt: number;
+  /** The connection's bytesRead when last looked at. */
+  bytesRead: number;
+  /** Stops watching (idempotent). */
+  stop: () => void;
 }

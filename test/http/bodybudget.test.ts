@@ -3,6 +3,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { BodyBudget, DEFAULT_BODY_LIMITS, bodyReservation } from '../../src/http/bodybudget.ts';
 import { parseToken } from '../../src/http/auth.ts';
@@ -70,6 +71,7 @@ for (const [name, contentType] of [
     const budget = new BodyBudget(limits);
     const tokens = Object.entries(SECRETS).map(([n, s]) => parseToken(`${n}:${s}`));
     const server = createServer(createHandler({ log, tokens, bodyBudget: budget }));
+    server.keepAliveTimeout = 500;
     const url = await listenLoopback(server);
     const port = Number(new URL(url).port);
     after(() => {
@@ -138,6 +140,29 @@ for (const [name, contentType] of [
       await drained();
     });
 
+    it('reads off and discards the body of a refused request, then leaves the idle connection to node\'s keep-alive timeout', async () => {
+      const held = stalledUpload(port, { path: B, headers: headers('alice'), declaredLength: 100_000, sent: Buffer.from('{') });
+      await waitFor(() => budget.reservedBy('alice') === 100_000, 'alice\'s reservation');
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      const h = headers('alice');
+      socket.write(`POST ${B} HTTP/1.1\r\nHost: x\r\nContent-Type: ${h['content-type']}\r\nAuthorization: ${h.authorization}\r\nContent-Length: 50000\r\n\r\n`);
+      await waitFor(() => received.includes('\r\n\r\n'), 'the refusal');
+      assert.match(received, /^HTTP\/1\.1 503 /);
+      assert.match(received, /\r\nretry-after: 1\r\n/i);
+      assert.doesNotMatch(received, /\r\nconnection: close\r\n/i);
+      socket.write(Buffer.alloc(50_000, 0x20));
+      const sent = Date.now();
+      const timer = setTimeout(() => socket.destroy(), 5_000);
+      const at = await closed;
+      clearTimeout(timer);
+      assert.ok(at - sent < 5_000, `closed ${at - sent} ms after the body`);
+      held.destroy();
+      await drained();
+    });
+
     it('refuses as TOO_LARGE an announced body the budget could never hold', async () => {
       const a = await stalledUpload(port, { path: B, headers: headers('alice'), declaredLength: 150_001, sent: Buffer.from('{') }).answer;
       assert.equal(a?.status, 413, a?.text);
@@ -170,6 +195,7 @@ for (const [name, contentType] of [
         const up = stalledUpload(port, { path: E, headers: { 'content-type': contentType, authorization: 'Bearer wrong-token-0123456789' }, declaredLength: 1000, sent: Buffer.from('{') });
         const a = await up.answer;
         assert.equal(a?.status, 408, a?.text);
+        assert.ok(a.afterMs >= limits.idleTimeoutMs && a.afterMs < limits.readTimeoutMs, `answered after ${a.afterMs} ms`);
         assert.equal(budget.reserved, 0);
       });
     }
