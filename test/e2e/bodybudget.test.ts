@@ -18,9 +18,9 @@ import type { StalledUpload } from '../helpers/stalled.ts';
 
 const MiB = 1024 * 1024;
 /**
- * How much the server's peak resident memory may grow while 300 uploads stall: under half the ~230 MiB of issue 16.
- * The budget holds at most 64 MiB of bodies; the rest is the connections and the refused bodies read and
- * discarded as they arrive.
+ * How much the server's peak resident memory may grow while 300 uploads stall. The budget holds at most 64 MiB of
+ * bodies; the rest is the connections and the refused bodies read and discarded as they arrive. Without a budget
+ * every stalled upload keeps what it sent, 300 MiB here.
  */
 const RSS_GROWTH_BOUND = 100 * MiB;
 const BATCH = '/api/v1/entries/batch';
