@@ -49,14 +49,21 @@ afterEach(async () => {
   }
 });
 
-async function bench(quorum: 'both' | 'none' | 'w1', opts: { kits?: Kit[]; store?: MemoryStore; w2Key?: string; waitMs?: number } = {}): Promise<Bench> {
+interface Saved {
+  note?: string;
+}
+
+async function bench(
+  quorum: 'both' | 'none' | 'w1',
+  opts: { kits?: Kit[]; store?: MemoryStore; w2Key?: string; waitMs?: number; saved?: Saved; down?: string[] } = {},
+): Promise<Bench> {
   const logs = logsOf(`log ${logKeys().logVerifierKey}\nquorum none\n`);
   const kits = opts.kits ?? [await openKit(logs), await openKit(logs)];
   const witnesses = new Map([
     ['http://w1.test', new Witness(logs, kits[0].store, { signerKey: w1.signerKey, clock: () => NOW })],
     ['http://w2.test', new Witness(logs, kits[1].store, { signerKey: opts.w2Key ?? w2.signerKey, clock: () => NOW })],
   ]);
-  const down = new Set<string>();
+  const down = new Set<string>(opts.down ?? []);
   const warnings: string[] = [];
   const requests: { url: string; body: string }[] = [];
   const post: WitnessPoster = async (url, body) => {
@@ -67,7 +74,26 @@ async function bench(quorum: 'both' | 'none' | 'w1', opts: { kits?: Kit[]; store
   };
   const { log, store } = await openMemoryLog({
     ...(opts.store === undefined ? {} : { store: opts.store }),
-    config: { witnessing: { policy: policy(quorum), intervalMs: 20, timeoutMs: 1_000, waitMs: opts.waitMs ?? 5_000, post, warn: (m) => warnings.push(m) } },
+    config: {
+      witnessing: {
+        policy: policy(quorum),
+        intervalMs: 20,
+        timeoutMs: 1_000,
+        waitMs: opts.waitMs ?? 5_000,
+        post,
+        warn: (m) => warnings.push(m),
+        ...(opts.saved === undefined
+          ? {}
+          : {
+              persistence: {
+                load: () => opts.saved?.note,
+                save: (note: string) => {
+                  (opts.saved as Saved).note = note;
+                },
+              },
+            }),
+      },
+    },
   });
   const b = { log, store, witnesses, down, warnings, requests, kits };
   open.push(b);
@@ -124,6 +150,57 @@ describe('witnessing loop (log side of tlog-witness)', () => {
     const resync = second.requests.filter((q) => q.body.startsWith(`old ${size}\n`));
     assert.ok(resync.length >= 2, 'each witness was asked again at the size it holds');
     assert.ok(second.requests.some((q) => q.body.startsWith('old 0\n')));
+  });
+
+  it('cosignatures persist: after a restart with every witness down, reads are served at once from the saved checkpoint', async () => {
+    const saved: Saved = {};
+    const first = await bench('both', { saved });
+    for (let i = 0; i < 4; i++) await first.log.append([artifact(i)]);
+    const published = first.log.published;
+    assert.ok(published !== undefined && saved.note !== undefined, 'the witnessed checkpoint was saved');
+    await first.log.drain();
+    await first.store.close();
+    open.splice(open.indexOf(first), 1);
+    const second = await bench('both', { kits: first.kits, store: first.store, saved, down: ['http://w1.test', 'http://w2.test'] });
+    assert.equal(second.log.published?.size, published.size, 'published at once, without a witnessing round');
+    assert.equal(second.log.readableSize, published.size);
+    assert.deepEqual(verifyCheckpointWithPolicy(policy('both'), (second.log.published as { note: string }).note).witnesses.map((w) => w.name).sort(), ['w1', 'w2']);
+    await second.log.entry(published.size - 1); // readable
+  });
+
+  it('a saved checkpoint that lacks the quorum or is of another tree is not taken back', async () => {
+    const saved: Saved = {};
+    const first = await bench('both', { saved });
+    await first.log.append([artifact(1)]);
+    const note = saved.note as string;
+    await first.log.drain();
+    await first.store.close();
+    open.splice(open.indexOf(first), 1);
+    // Only the log's own signature and one cosignature: the quorum "both" is not met.
+    const lines = note.split('\n');
+    saved.note = lines.filter((l) => !l.startsWith('\u2014 w2.example/witness ')).join('\n');
+    const second = await bench('both', { kits: first.kits, store: first.store, saved, down: ['http://w1.test', 'http://w2.test'] });
+    assert.equal(second.log.published, undefined);
+    assert.ok(second.warnings.some((w) => /saved witnessed checkpoint was not taken back/.test(w)), second.warnings.join('\n'));
+  });
+
+  it('a witness that cosigned a larger tree than the stored one stops writes with ROLLBACK (the data is stale)', async () => {
+    const first = await bench('both');
+    for (let i = 0; i < 5; i++) await first.log.append([artifact(i)]);
+    const kits = first.kits;
+    await first.log.drain();
+    open.splice(open.indexOf(first), 1);
+    // A restored copy that holds only the first two entries, over the same witness state.
+    const restored = await bench('both', { kits, waitMs: 500 });
+    await assert.rejects(
+      restored.log.append([artifact(0), artifact(1)]),
+      (e) => isStamplogError(e, 'ROLLBACK') || isStamplogError(e, 'PUSHBACK'),
+    );
+    const deadline = Date.now() + 5_000;
+    while (restored.log.failure === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(restored.log.failure?.code, 'ROLLBACK');
+    assert.match(restored.log.failure?.message ?? '', /cosigned a checkpoint of this log of size 5, beyond the newest this log signed/);
+    await assert.rejects(restored.log.append([artifact(9)]), (e) => isStamplogError(e, 'ROLLBACK'));
   });
 
   it('a cosignature that does not verify under the policy key is not counted', async () => {

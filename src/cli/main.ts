@@ -46,6 +46,10 @@ program
   .option('--accept-clock', 'start even though the clock is more than 7 days past the last time the log issued')
   .option('--max-clock-jump-ms <ms>', 'refuse appends when the clock jumps further ahead of elapsed time (CLOCK_AHEAD)', integer(1_000, 86_400_000), 60_000)
   .option('--recover-interval-ms <ms>', 'after a storage failure: time between attempts to re-open and re-verify the store', integer(10, 3_600_000), 5_000)
+  .option('--max-body-bytes-per-token <n>', 'most bytes of append bodies one token may have in flight (then 503)', integer(65_536, 2 ** 40), 16 * 1024 * 1024)
+  .option('--max-body-bytes-total <n>', 'most bytes of append bodies in flight from all tokens together (then 503)', integer(65_536, 2 ** 40), 64 * 1024 * 1024)
+  .option('--body-timeout-ms <ms>', 'time an append body may take to arrive (then 408)', integer(100, 3_600_000), 30_000)
+  .option('--body-idle-timeout-ms <ms>', 'longest pause within an append body (then 408)', integer(100, 3_600_000), 10_000)
   .option('--log-format <format>', 'json (one object per line) or pretty (default: pretty on a terminal, json otherwise)')
   .option('--log-level <level>', 'fatal, error, warn, info or debug', 'info')
   .action(async (opts) => (await import('./serve.ts')).serve(opts));

@@ -12,7 +12,10 @@
  * again. SIGTERM or SIGINT drains: stop accepting connections, sequence and answer everything queued, close the
  * store, exit 0.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +65,10 @@ export interface ServeOptions {
   recoverIntervalMs?: number;
   /** Most the wall clock may jump ahead of elapsed time while running (ms). */
   maxClockJumpMs?: number;
+  maxBodyBytesPerToken?: number;
+  maxBodyBytesTotal?: number;
+  bodyTimeoutMs?: number;
+  bodyIdleTimeoutMs?: number;
   logFormat?: LogFormat;
   logLevel?: string;
 }
@@ -72,6 +79,19 @@ export const DEFAULT_RECOVER_INTERVAL_MS = 5_000;
 const PROBE_BYTES = 1024 * 1024;
 /** The file (in the data directory) that keeps the newest witnessed checkpoint across restarts. */
 export const WITNESSED_FILE = 'witnessed-checkpoint';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'];
+
+/** Why --log-format or --log-level cannot be used, if so. */
+function logOptionProblem(opts: ServeOptions): StamplogError | undefined {
+  if (opts.logFormat !== undefined && opts.logFormat !== 'json' && opts.logFormat !== 'pretty') {
+    return new StamplogError('MALFORMED', `--log-format: expected json or pretty, got ${JSON.stringify(opts.logFormat)}`);
+  }
+  if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
+    return new StamplogError('MALFORMED', `--log-level: expected ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(opts.logLevel)}`);
+  }
+  return undefined;
+}
 
 /** Splits `host:port` (IPv6 as `[::1]:8080`). */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -87,9 +107,13 @@ export function defaultLockPath(data: string): string {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const logger = createLogger({ ...(opts.logFormat === undefined ? {} : { format: opts.logFormat }), ...(opts.logLevel === undefined ? {} : { level: opts.logLevel }) });
+  const badLogOption = logOptionProblem(opts);
+  const logger = createLogger(
+    badLogOption !== undefined ? {} : { ...(opts.logFormat === undefined ? {} : { format: opts.logFormat }), ...(opts.logLevel === undefined ? {} : { level: opts.logLevel }) },
+  );
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
+    if (badLogOption !== undefined) throw badLogOption;
     await start(opts, logger, cleanup);
   } catch (e) {
     logger.fatal({ event: 'start-failed', ...failureFields(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
@@ -114,6 +138,8 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   }
   const lock = new CheckpointLock(opts.checkpointLock ?? defaultLockPath(opts.data));
   lock.read(); // unreadable: fail now
+  const claim = await claimDataDirectory(opts.data);
+  if (claim !== undefined) cleanup.push(() => new Promise((r) => claim.close(r)));
 
   // 2. The address, bound before anything is created; until the log is ready every request gets 503.
   const serving: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
@@ -177,6 +203,7 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
     probe: async () => {
       probeWrites(dbPath);
       probeWrites(dirname(lock.path));
+      await LevelStore.probe(dbPath);
     },
     intervalMs: opts.recoverIntervalMs ?? DEFAULT_RECOVER_INTERVAL_MS,
     report: (event, { error, attempt }) => {
@@ -190,6 +217,12 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   serving.handler = createHandler({
     log,
     tokens,
+    bodyLimits: {
+      ...(opts.maxBodyBytesPerToken === undefined ? {} : { perTokenBytes: opts.maxBodyBytesPerToken }),
+      ...(opts.maxBodyBytesTotal === undefined ? {} : { totalBytes: opts.maxBodyBytesTotal }),
+      ...(opts.bodyTimeoutMs === undefined ? {} : { readTimeoutMs: opts.bodyTimeoutMs }),
+      ...(opts.bodyIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.bodyIdleTimeoutMs }),
+    },
     ...(policyText === undefined ? {} : { witnessPolicy: policyText }),
     ...(workers === undefined ? {} : { verifySignature: workers.verify }),
   });
@@ -228,6 +261,36 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   }
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   logger.info({ event: 'listening', url }, `listening on ${url}`);
+}
+
+/**
+ * On Linux, claims `data` for this process by binding an abstract Unix socket named after its real path: released
+ * by the kernel when the process ends, and nothing on disk. It refuses a second server before anything is touched
+ * (LevelDB's own lock, the final guard, is taken only after LevelDB has already rotated its info log). Undefined
+ * elsewhere, or when `data` does not exist yet.
+ */
+async function claimDataDirectory(data: string): Promise<NetServer | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  let real: string;
+  try {
+    real = realpathSync(data);
+  } catch {
+    return undefined;
+  }
+  const claim = createNetServer();
+  const name = `\0stamplog-data:${createHash('sha256').update(real).digest('hex')}`;
+  await new Promise<void>((resolveClaim, reject) => {
+    claim.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new StamplogError('CONFLICT', `the data directory ${data} is in use by another process (a running stamplog serve)`, { cause: e })
+          : e,
+      ),
+    );
+    claim.listen({ path: name }, () => resolveClaim());
+  });
+  claim.unref();
+  return claim;
 }
 
 /** Binds `server`; rejects (e.g. EADDRINUSE) with a message naming the address. */

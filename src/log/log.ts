@@ -135,6 +135,8 @@ export class TransparencyLog {
   private receiptThreadWarned = false;
   private core: LogCore;
   private reopening = false;
+  /** Set while the store is being replaced (replaceStoreForReads): reads wait for it. */
+  private storeGate: Promise<void> | undefined;
 
   private constructor(
     private readonly id: LogIdentity,
@@ -214,6 +216,32 @@ export class TransparencyLog {
     } finally {
       this.reopening = false;
     }
+  }
+
+  /**
+   * Closes the store and opens a new handle on it with `open` (after a storage failure, before a re-open): reads
+   * wait for the new handle instead of failing, and are served from it even if the re-open that follows fails
+   * (same data, a working handle). Writes stay stopped until `reopen` succeeds. Resolves with the new store.
+   */
+  async replaceStoreForReads(open: () => Promise<LogStore>): Promise<LogStore> {
+    if (this.core.sequencer.failure === undefined) throw new StamplogError('CONFLICT', 'the log is writing: its store is not replaced');
+    let release = () => {};
+    this.storeGate = new Promise<void>((r) => (release = r));
+    try {
+      await this.core.store.close().catch(() => undefined);
+      const store = await open();
+      this.core = { ...this.core, store };
+      return store;
+    } finally {
+      this.storeGate = undefined;
+      release();
+    }
+  }
+
+  /** The store to read from, once a replacement under way (replaceStoreForReads) is done. */
+  private async readStore(): Promise<LogStore> {
+    if (this.storeGate !== undefined) await this.storeGate;
+    return this.core.store;
   }
 
   /** The store appends currently go to. */
@@ -357,7 +385,7 @@ export class TransparencyLog {
   /** The leaf at `index` (< published size). */
   async entry(index: number): Promise<{ index: number; leaf: Uint8Array; leafHash: Hash; entry: Entry }> {
     this.checkIndex(index, this.readableSize);
-    const [leaf] = await this.core.store.readLeaves(index, 1);
+    const [leaf] = await (await this.readStore()).readLeaves(index, 1);
     return { index, leaf, leafHash: hashLeaf(leaf), entry: decodeLeaf(leaf) };
   }
 
@@ -393,7 +421,7 @@ export class TransparencyLog {
   /** The entry bundle for level-0 tile index `index` with `width` leaves, within the published tree. */
   async entryBundle(index: number, width: number): Promise<Uint8Array> {
     this.checkTileExists({ level: 0, index, width });
-    return encodeEntryBundle(await this.core.store.readLeaves(index * TILE_WIDTH, width));
+    return encodeEntryBundle(await (await this.readStore()).readLeaves(index * TILE_WIDTH, width));
   }
 
   private checkTileExists(tile: Tile): void {
@@ -405,7 +433,7 @@ export class TransparencyLog {
   /** Entries matching (field, key), ascending by index, after `after`, within the published tree. */
   async search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     const size = this.readableSize;
-    const found = await this.core.store.search(field, searchKey(field, key), after, limit);
+    const found = await (await this.readStore()).search(field, searchKey(field, key), after, limit);
     return found.filter((i) => i < size);
   }
 

@@ -16,7 +16,7 @@ import type { TransparencyLog } from './log.ts';
 
 export interface RecoveryDeps {
   log: TransparencyLog;
-  /** Opens a new handle on the same store (after the old one is closed). */
+  /** Opens a new handle on the same store (called after the old one is closed). */
   openStore(): Promise<LogStore>;
   /** Throws while the storage cannot take writes (e.g. writes and fsyncs a small file, then removes it). */
   probe(): Promise<void>;
@@ -33,7 +33,10 @@ export class StorageRecovery {
 
   constructor(private readonly deps: RecoveryDeps) {}
 
-  /** Starts trying if `reason` is a storage failure; a no-op otherwise or when already trying. */
+  /**
+   * Starts trying if `reason` is a storage failure; a no-op otherwise or when already trying (an attempt under way
+   * looks at the log's state again when it ends: a re-opened store that failed at once is retried).
+   */
   notice(reason: unknown): void {
     if (this.closed || !isStorageFailure(reason) || this.timer !== undefined || this.running !== undefined) return;
     this.attempts = 0;
@@ -41,9 +44,15 @@ export class StorageRecovery {
   }
 
   private schedule(): void {
+    if (this.closed || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.attempt().finally(() => (this.running = undefined));
+      this.running = this.attempt().finally(() => {
+        this.running = undefined;
+        // The store re-opened by this attempt may already have failed again (the device still errs where the
+        // probe did not write): its stop was noticed while this attempt ran, so look again now.
+        if (isStorageFailure(this.deps.log.failure)) this.schedule();
+      });
     }, this.deps.intervalMs);
     this.timer.unref();
   }
@@ -59,15 +68,19 @@ export class StorageRecovery {
       this.schedule();
       return;
     }
-    const old = log.store;
-    await old.close().catch(() => undefined);
-    let store: LogStore | undefined;
+    let store: LogStore;
     try {
-      store = await this.deps.openStore();
+      store = await log.replaceStoreForReads(this.deps.openStore);
+    } catch (error) {
+      this.deps.report('still-failing', { error, attempt: this.attempts });
+      if (!isStamplogError(error, 'CORRUPTION')) this.schedule();
+      return;
+    }
+    try {
       await log.reopen(store);
       this.deps.report('recovered', { attempt: this.attempts });
     } catch (error) {
-      await store?.close().catch(() => undefined);
+      // The new handle keeps serving reads; writes wait for the next attempt.
       this.deps.report('still-failing', { error, attempt: this.attempts });
       // Only an operator can answer corruption or a rollback; anything else may be the device still recovering.
       if (!isStamplogError(error, 'CORRUPTION') && !isStamplogError(error, 'ROLLBACK')) this.schedule();

@@ -11,13 +11,15 @@
 import { StamplogError } from '../errors.ts';
 
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
-const FULL_TEXT = /no space left on device|disk quota exceeded/i;
+// Node 20 has no name for EDQUOT (errno 122 on Linux): its message is "Unknown system error -122".
+const FULL_TEXT = /no space left on device|disk quota exceeded|unknown system error -122\b/i;
 
 /** The errno code of `e` or of one of its causes, if any. */
 function errnoCode(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
     const code = (c as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    if ((c as NodeJS.ErrnoException).errno === -122) return 'EDQUOT';
   }
   return undefined;
 }

@@ -12,7 +12,7 @@
  * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
  * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
@@ -42,10 +42,19 @@ export const CORRUPTION_MARKER = 'STAMPLOG-CORRUPTION';
 /** Lines of LevelDB's info log that report data dropped or found corrupted during recovery. */
 const RECOVERY_CORRUPTION = /dropping \d+ bytes|ignoring error|corruption/i;
 
-/** A read failure of the underlying database as CORRUPTION, naming what was being read. */
+/**
+ * A read failure of the underlying database, naming what was being read: STORAGE_FAILED while the store is
+ * closed (being re-opened after a storage failure) or the device reports an I/O error, CORRUPTION otherwise.
+ */
 function readFailure(what: string, e: unknown): StamplogError {
   if (e instanceof StamplogError) return e;
-  return new StamplogError('CORRUPTION', `reading ${what} from the store failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  const code = (e as { code?: unknown }).code;
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_DATABASE_NOT_CLOSED') {
+    return new StamplogError('STORAGE_FAILED', `reading ${what}: the store is closed (re-opening after a storage failure)`, { cause: e, details: { retryAfterSeconds: 5 } });
+  }
+  const text = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+  if (/IO error/i.test(text) && !/corruption/i.test(text)) return storageFailure(`reading ${what}`, e);
+  return new StamplogError('CORRUPTION', `reading ${what} from the store failed: ${text}`, { cause: e });
 }
 
 export class LevelStore implements LogStore {
@@ -184,7 +193,12 @@ export class LevelStore implements LogStore {
     // One range scan: the leaves of a range are adjacent keys, so an iterator seeks once and walks, where
     // getMany searched the memtable and every level for each key (measured ~3× slower for 4,000 leaves). Big
     // chunks (highWaterMarkBytes) bring a whole batch back in one native call.
-    const it = this.db.iterator({ gte: leafKey(start), lte: leafKey(start + count - 1), highWaterMarkBytes: READ_CHUNK_BYTES });
+    let it;
+    try {
+      it = this.db.iterator({ gte: leafKey(start), lte: leafKey(start + count - 1), highWaterMarkBytes: READ_CHUNK_BYTES });
+    } catch (e) {
+      throw readFailure(`leaves ${start}…${start + count - 1}`, e);
+    }
     try {
       scan: while (out.length < count) {
         const rows = await it.nextv(count - out.length);
@@ -257,6 +271,32 @@ export class LevelStore implements LogStore {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+
+  /**
+   * Whether LevelDB can open a database next to `location` now: creates a scratch database beside it, writes a
+   * synced row, re-opens it (which turns the write-ahead log into a table, writes a new manifest and renames
+   * CURRENT, as a re-open of the real store will), and removes it. Throws STORAGE_FULL / STORAGE_FAILED while any of
+   * that fails, so that a store is closed for re-opening only when re-opening it can succeed.
+   */
+  static async probe(location: string): Promise<void> {
+    const scratch = `${location}.probe`;
+    await rm(scratch, { recursive: true, force: true });
+    try {
+      for (let round = 0; round < 2; round++) {
+        const db = new Level<string, string>(scratch, { valueEncoding: 'utf8' });
+        try {
+          await db.open();
+          await db.put(`probe${round}`, 'x'.repeat(4096), { sync: true });
+        } finally {
+          await db.close().catch(() => undefined);
+        }
+      }
+    } catch (e) {
+      throw storageFailure(`a trial LevelDB database beside ${location}`, e);
+    } finally {
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
