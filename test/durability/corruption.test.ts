@@ -363,6 +363,32 @@ describe('verify at start-up (real server, LevelDB on disk)', () => {
     }
   });
 
+  for (const [what, damage] of [
+    ['empty', (_b: Uint8Array) => new Uint8Array(0)],
+    ['cut in its signature lines', (b: Uint8Array) => b.subarray(0, b.length - 20)],
+    ['cut in its body', (b: Uint8Array) => b.subarray(0, 25)],
+  ] as const) {
+    it(`starts on a checkpoint file left ${what} by a power cut: re-verifies, signs again, serves every acknowledged entry`, async () => {
+      const dir = copyDir(fx.dir);
+      try {
+        const file = join(dir, 'db', CHECKPOINT_FILE);
+        writeFileSync(file, damage(readFileSync(file)));
+        const srv = await startServer({ dataDir: dir });
+        try {
+          const check = new CrashObserver(fx.logKey, fx.timestampKey);
+          for (const [size, c] of fx.observer.checkpoints) check.checkpoints.set(size, c);
+          for (const [i, leaf] of fx.observer.acked) check.acked.set(i, leaf);
+          await check.checkFinal(srv, (i) => fx.subs[i], { resubmit: 0 });
+          assert.deepEqual(check.violations, []);
+        } finally {
+          await srv.kill();
+        }
+      } finally {
+        removeDir(dir);
+      }
+    });
+  }
+
   it('refuses to start when the stored tree size is beyond the stored leaves', async () => {
     const dir = copyDir(fx.dir);
     try {
