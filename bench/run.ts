@@ -1,14 +1,21 @@
 /**
  * `npm run bench [-- <section>…]`: prints the figures the issues ask for (see docs/benchmarks.md).
  * Sections: core (tree, proofs, checkpoint signatures), server (appends, batches, proof reads over HTTP), client
- * (backfill of a generated corpus, the monitor's audit). With no argument, every section runs.
+ * (backfill of a generated corpus, the monitor's audit), startup (start-up time of the compiled `stamplog` command).
+ * With no argument, every section runs. `npm run bench` builds dist/ first: the processes run the compiled build.
  */
 import { runCoreBenchmarks } from './core.ts';
 import { runClientBenchmarks } from './client.ts';
 import { runServerBenchmarks } from './server.ts';
+import { runStartupBenchmarks } from './startup.ts';
 import { report } from './harness.ts';
 
+// startup first: its cold figures are the first runs of the build.
 const sections: Record<string, () => Promise<void> | void> = {
+  startup: async () => {
+    console.log('# startup (wall time of `stamplog` commands through bin/stamplog.js, compiled build)');
+    await runStartupBenchmarks();
+  },
   core: () => {
     console.log('# core (in memory, one thread)');
     for (const r of runCoreBenchmarks()) report(r);

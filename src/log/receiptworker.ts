@@ -84,6 +84,8 @@ export class ReceiptWorker {
   #nextId = 0;
   #failure: StamplogError | undefined;
   #closed = false;
+  /** The thread has ended (closed, or failed: it then never emits 'exit' again, so close() must not wait for it). */
+  #exited = false;
 
   /** Starts the worker with a replica of `tree` as it is now; later leaves must come through `appended`. */
   constructor(tree: MemoryTree) {
@@ -94,7 +96,10 @@ export class ReceiptWorker {
     this.#worker.unref();
     this.#worker.on('message', (m: FromReceiptThread) => this.#settle(m));
     this.#worker.on('error', (e) => this.#fail(new StamplogError('INTERNAL', `receipt worker failed: ${e.message}`, { cause: e })));
-    this.#worker.on('exit', (code) => this.#fail(new StamplogError('INTERNAL', this.#closed ? 'receipt worker closed' : `receipt worker exited (${code})`)));
+    this.#worker.on('exit', (code) => {
+      this.#exited = true;
+      this.#fail(new StamplogError('INTERNAL', this.#closed ? 'receipt worker closed' : `receipt worker exited (${code})`));
+    });
   }
 
   /** True once the worker failed or was closed: nothing more will be answered. */
@@ -130,6 +135,7 @@ export class ReceiptWorker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#exited) return;
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage({ kind: 'close' } satisfies ToReceiptThread);
     const timer = setTimeout(() => void this.#worker.terminate(), 1000);
