@@ -13,7 +13,7 @@
  * store, exit 0.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -35,7 +35,7 @@ import { sendProblemNode } from '../http/problem.ts';
 import { SignatureWorkers } from '../http/sigpool.ts';
 import { parseToken } from '../http/auth.ts';
 import type { SubmitterToken } from '../http/auth.ts';
-import { StamplogError } from '../errors.ts';
+import { StamplogError, isStamplogError } from '../errors.ts';
 import { exitStatusFor } from './exit.ts';
 import { createLogger, failureFields } from './logger.ts';
 import type { LogFormat, Logger } from './logger.ts';
@@ -77,6 +77,10 @@ export interface ServeOptions {
 export const DEFAULT_RECOVER_INTERVAL_MS = 5_000;
 /** Bytes the recovery probe writes and fsyncs where the log writes. */
 const PROBE_BYTES = 1024 * 1024;
+/** The file (in the data directory) where a running server notes the time now and then (ClockHeartbeat). */
+export const HEARTBEAT_FILE = 'clock-heartbeat';
+/** How often the heartbeat is written. */
+const HEARTBEAT_MS = 10 * 60 * 1000;
 /** The file (in the data directory) that keeps the newest witnessed checkpoint across restarts. */
 export const WITNESSED_FILE = 'witnessed-checkpoint';
 
@@ -91,6 +95,18 @@ function logOptionProblem(opts: ServeOptions): StamplogError | undefined {
     return new StamplogError('MALFORMED', `--log-level: expected ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(opts.logLevel)}`);
   }
   return undefined;
+}
+
+/**
+ * Exit status of a failed start: 78 (EX_CONFIG, "an operator must act": a supervisor should not restart) for a
+ * rollback, corruption or a clock far ahead; otherwise the CLI's status for the failure (never 0).
+ */
+export const EXIT_OPERATOR_NEEDED = 78;
+
+function startFailureStatus(e: unknown): number {
+  if (isStamplogError(e, 'ROLLBACK') || isStamplogError(e, 'CORRUPTION') || isStamplogError(e, 'CLOCK_AHEAD')) return EXIT_OPERATOR_NEEDED;
+  const status = exitStatusFor(e);
+  return status === 0 ? 1 : status;
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:8080`). */
@@ -118,7 +134,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   } catch (e) {
     logger.fatal({ event: 'start-failed', ...failureFields(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
     for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
-    process.exit(exitStatusFor(e) === 0 ? 1 : exitStatusFor(e));
+    process.exit(startFailureStatus(e));
   }
 }
 
@@ -138,6 +154,9 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   }
   const lock = new CheckpointLock(opts.checkpointLock ?? defaultLockPath(opts.data));
   lock.read(); // unreadable: fail now
+  if (!isDirectory(dirname(lock.path))) {
+    throw new StamplogError('MALFORMED', `the checkpoint lock's directory ${dirname(lock.path)} does not exist; create it (on a volume a restore of the data directory leaves alone)`);
+  }
   const claim = await claimDataDirectory(opts.data);
   if (claim !== undefined) cleanup.push(() => new Promise((r) => claim.close(r)));
 
@@ -162,6 +181,7 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   cleanup.push(() => store.close());
   const recovering: { recovery?: StorageRecovery } = {};
   const witnessedPath = join(opts.data, WITNESSED_FILE);
+  const heartbeat = new ClockHeartbeat(join(opts.data, HEARTBEAT_FILE), (msg) => logger.warn({ event: 'heartbeat' }, msg));
   const log = await TransparencyLog.open(store, {
     origin: opts.origin,
     logKey: keys.logKey,
@@ -176,6 +196,11 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
     lock,
     adoptLock: opts.adoptLock === true,
     acceptClock: opts.acceptClock === true,
+    ...(heartbeat.last === undefined ? {} : { lastRunTime: heartbeat.last }),
+    onClock: (problem) => {
+      if (problem === undefined) logger.info({ event: 'clock-ok' }, 'the clock is sane again; appends are taken');
+      else logger.warn({ event: 'clock-refused', ...failureFields(problem) }, `appends refused: ${problem.message}`);
+    },
     onStop: (reason) => {
       logger.error({ event: 'writes-stopped', ...failureFields(reason) }, `writes stopped: ${reason.message}`);
       recovering.recovery?.notice(reason);
@@ -197,6 +222,9 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
         }),
   });
   cleanup.push(() => log.close());
+  heartbeat.start(() => log.clockProblem === undefined);
+  cleanup.push(async () => heartbeat.stop());
+  let lastRecoveryWarning: { cause: string; at: number } | undefined;
   const recovery = new StorageRecovery({
     log,
     openStore,
@@ -207,8 +235,18 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
     },
     intervalMs: opts.recoverIntervalMs ?? DEFAULT_RECOVER_INTERVAL_MS,
     report: (event, { error, attempt }) => {
-      if (event === 'recovered') logger.info({ event: 'writes-resumed', attempt }, `storage re-opened and re-verified (attempt ${attempt}); writes resumed at size ${log.checkpoint.size}`);
-      else logger.warn({ event: 'recovery-failed', attempt, ...failureFields(error) }, `storage still failing (attempt ${attempt}): ${(error as Error)?.message ?? String(error)}`);
+      if (event === 'recovered') {
+        logger.info({ event: 'writes-resumed', attempt }, `storage re-opened and re-verified (attempt ${attempt}); writes resumed at size ${log.checkpoint.size}`);
+        lastRecoveryWarning = undefined;
+        return;
+      }
+      // One event per new cause, and the same cause again at most once a minute: a disk full for hours must not
+      // fill the log with one line per attempt.
+      const cause = (error as Error)?.message ?? String(error);
+      const now = Date.now();
+      if (lastRecoveryWarning?.cause === cause && now - lastRecoveryWarning.at < 60_000) return;
+      lastRecoveryWarning = { cause, at: now };
+      logger.warn({ event: 'recovery-failed', attempt, ...failureFields(error) }, `storage still failing (attempt ${attempt}): ${cause}`);
     },
   });
 
@@ -235,6 +273,7 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
     logger.info({ event: 'draining', signal }, `${signal}: draining`);
     const closed = new Promise<void>((r) => server.close(() => r()));
     await recovery.close();
+    heartbeat.stop();
     await log.drain();
     server.closeIdleConnections();
     // A client that never finishes its request must not hold the shutdown open: give in-flight requests a
@@ -323,6 +362,59 @@ function probeWrites(dir: string): void {
     }
   } catch (e) {
     throw storageFailure(`the recovery probe in ${dir}`, e);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The time a running server last noted (ms, canonical decimal in a file), written every few minutes: at start-up
+ * the clock check measures from it, so a log that appended nothing for a week restarts without --accept-clock
+ * while a clock that jumped far past the last time the server ran is still caught. Failing to write it only
+ * warns (once): it is a convenience for the operator, not a guarantee.
+ */
+class ClockHeartbeat {
+  readonly last: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private warned = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly warn: (message: string) => void,
+  ) {
+    const text = readIfExists(path)?.trim();
+    const n = text === undefined ? NaN : Number(text);
+    this.last = Number.isSafeInteger(n) && n > 0 && String(n) === text ? n : undefined;
+  }
+
+  /** Writes now and every HEARTBEAT_MS, each time only if `sane()` (a clock that jumped is never noted). */
+  start(sane: () => boolean): void {
+    const beat = () => {
+      if (sane()) this.beat();
+    };
+    beat();
+    this.timer = setInterval(beat, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private beat(): void {
+    try {
+      replaceFileDurably(this.path, new TextEncoder().encode(`${Date.now()}\n`), 'the clock heartbeat');
+    } catch (e) {
+      if (!this.warned) this.warn(`cannot write ${this.path}: ${(e as Error).message}`);
+      this.warned = true;
+    }
   }
 }
 

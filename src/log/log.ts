@@ -38,7 +38,7 @@ import type { ReceiptItem } from './receipts.ts';
 import { ReceiptWorker } from './receiptworker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
-import { searchKey } from './searchrows.ts';
+import { SEARCH_FORMAT, searchKey, searchRows } from './searchrows.ts';
 import type { CheckpointLock } from './checkpointlock.ts';
 import type { NoteVerifier } from '../note/keys.ts';
 import type { SequencerOptions, Sequenced } from './sequencer.ts';
@@ -85,6 +85,13 @@ export interface LogConfig {
   acceptClock?: boolean;
   /** Called once each time writes stop (storage failure, corruption, rollback), with the reason. */
   onStop?: (reason: StamplogError) => void;
+  /** Called when appends start being refused for the clock (CLOCK_BEHIND, CLOCK_AHEAD) and when they resume. */
+  onClock?: (problem: StamplogError | undefined) => void;
+  /**
+   * The latest time (ms) this log's server is known to have run with a sane clock (serve's heartbeat file): the
+   * start-up clock check measures from it as well as from the last issued time, so a quiet log restarts freely.
+   */
+  lastRunTime?: number;
 }
 
 /** The fewest receipts in one answer for which a receipt thread (if any) writes them. */
@@ -461,6 +468,22 @@ function countDuplicates(items: readonly Sequenced[]): number {
   return n;
 }
 
+/**
+ * Brings the search rows of a store written with an older key scheme up to SEARCH_FORMAT: rows under the current
+ * keys for every one of the `size` stored leaves, then the format, each chunk durable (a crash part-way leaves
+ * the format unrecorded, and the next open adds the rows again, harmlessly).
+ */
+async function reindexSearch(store: LogStore, size: number): Promise<void> {
+  const format = await store.readSearchFormat();
+  if (format === SEARCH_FORMAT) return;
+  if (format > SEARCH_FORMAT) throw new StamplogError('CONFLICT', `the store's search rows are of format ${format}, newer than this stamplog's (${SEARCH_FORMAT}): upgrade stamplog`);
+  for (let start = 0; start < size; start += STARTUP_CHUNK) {
+    const leaves = await store.readLeaves(start, Math.min(STARTUP_CHUNK, size - start));
+    await store.addSearchRows(leaves.flatMap((leaf, i) => searchRows(decodeLeaf(leaf), start + i)));
+  }
+  await store.addSearchRows([], SEARCH_FORMAT);
+}
+
 /** Re-hashes every stored leaf, rebuilds the tree and compares every stored tile with the rebuilt one. */
 async function rebuildAndVerify(store: LogStore, size: number): Promise<{ tree: MemoryTree; lastLeafTime: number }> {
   const tree = new MemoryTree(Math.max(size, 1024));
@@ -616,11 +639,12 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
   }
 
   const now = clock();
-  if (lastTime > 0 && now - lastTime > MAX_START_CLOCK_GAP_MS && config.acceptClock !== true) {
+  const seen = Math.max(lastTime, config.lastRunTime ?? 0);
+  if (seen > 0 && now - seen > MAX_START_CLOCK_GAP_MS && config.acceptClock !== true) {
     throw new StamplogError(
       'CLOCK_AHEAD',
       `the clock (${new Date(now).toISOString()}) is more than ${MAX_START_CLOCK_GAP_MS / 86_400_000} days ahead of the last time this log issued ` +
-        `(${new Date(lastTime).toISOString()}); a time issued now cannot be taken back. Check the clock; if it is right, start with --accept-clock`,
+        `or ran (${new Date(seen).toISOString()}); a time issued now cannot be taken back. Check the clock; if it is right, start with --accept-clock`,
     );
   }
 
@@ -637,6 +661,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     config.lock.record(checkpoint.note); // adopting a data directory without a lock (--adopt-lock, or an empty log)
   }
 
+  await reindexSearch(store, state.size);
   const dedupFilter = await DedupFilter.load(store);
   const receiptWorker = config.receiptThread === true ? new ReceiptWorker(tree) : undefined;
   const sequencer = new Sequencer({
@@ -655,6 +680,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     dedupFilter,
     onAppend: receiptWorker === undefined ? undefined : (from: number, hashes: Hash[]) => receiptWorker.appended(from, hashes),
     onStop: config.onStop,
+    onClock: config.onClock,
   });
   return { store, tree, sequencer, leafIndex: new LeafHashIndex(tree), receiptWriter: new ReceiptWriter(tree), receiptWorker };
 }

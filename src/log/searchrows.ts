@@ -11,13 +11,19 @@
  *
  * A projectVersion query comes as `project U+0000 version` with the project as asked; its project part is
  * normalised here. No key contains U+0000 otherwise: every text field refuses control characters, so the
- * first U+0000 is the separator. Rows written before these keys (a store filled by an older stamplog) hold
- * the names as logged, which the keys find only for names already in key form.
+ * first U+0000 is the separator.
+ *
+ * SEARCH_FORMAT numbers this key scheme. A store whose rows are of an older format (0: names as logged, before
+ * these keys) is re-indexed once when the log opens (log.ts): rows under the current keys are added for every
+ * stored leaf, then the format is recorded; the old rows stay, unread.
  */
 import { filenameKey, projectKey } from '../leaf/names.ts';
 import { toHex } from '../leaf/codec.ts';
 import type { Entry } from '../leaf/types.ts';
 import type { SearchField, SearchRow } from '../store/types.ts';
+
+/** The format of the rows `searchRows` writes. */
+export const SEARCH_FORMAT = 1;
 
 /** The key a search for `value` under `field` looks up (and the key its rows are written under). */
 export function searchKey(field: SearchField, value: string): string {

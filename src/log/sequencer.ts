@@ -47,7 +47,7 @@ export interface SequencerOptions {
   /**
    * How far the clock may step back behind the latest issued time before appends are refused (ms). Within
    * this tolerance, leaves get the latest issued time again (times never decrease); beyond it, the log refuses
-   * writes with PUSHBACK until the clock has caught up, rather than sign a time it knows to be wrong.
+   * writes with CLOCK_BEHIND until the clock has caught up, rather than sign a time it knows to be wrong.
    */
   maxClockBackMs: number;
   /**
@@ -143,6 +143,8 @@ export interface SequencerDeps {
   onAppend?: ((fromSize: number, leafHashes: Hash[]) => void) | undefined;
   /** Called once when the sequencer stops for good, with the reason. */
   onStop?: ((reason: StamplogError) => void) | undefined;
+  /** Called when appends start being refused for the clock (with the reason) and when they are taken again. */
+  onClock?: ((problem: StamplogError | undefined) => void) | undefined;
 }
 
 /** Codes that refuse one batch but leave the sequencer running. */
@@ -172,6 +174,9 @@ export class Sequencer {
   private readonly dedupFilter: DedupFilter;
   private readonly onAppend: SequencerDeps['onAppend'];
   private readonly onStop: SequencerDeps['onStop'];
+  private readonly onClock: SequencerDeps['onClock'];
+  /** The clock condition last reported through onClock (a code), if any. */
+  private clockReported: string | undefined;
   /** A wall-clock time and the monotonic clock's reading then, to tell elapsed time from a jump (maxClockJumpMs). */
   private anchor: { wall: number; mono: number } | undefined;
 
@@ -187,6 +192,7 @@ export class Sequencer {
     this.dedupFilter = deps.dedupFilter;
     this.onAppend = deps.onAppend;
     this.onStop = deps.onStop;
+    this.onClock = deps.onClock;
     this.lastTime = deps.state.lastTime;
     this.current = deps.state.checkpoint;
     if (deps.monotonic !== undefined) this.anchor = { wall: Math.max(deps.clock(), this.lastTime), mono: deps.monotonic() };
@@ -301,6 +307,10 @@ export class Sequencer {
   private fail(waiters: Waiter[], e: unknown): void {
     const err = e instanceof StamplogError ? e : new StamplogError('INTERNAL', 'sequencing failed', { cause: e });
     if (!TRANSIENT.has(err.code)) this.stop(err);
+    else if (err.code !== 'PUSHBACK' && this.clockReported !== err.code) {
+      this.clockReported = err.code;
+      this.onClock?.(err);
+    }
     for (const w of waiters) w.reject(this.stopped ?? err);
   }
 
@@ -372,6 +382,10 @@ export class Sequencer {
   /** Steps 1–3: dedup, indexes, time, leaves into the tree, and the commit started (not awaited). */
   private async prepare(waiters: Waiter[]): Promise<Prepared> {
     const time = this.nextTime();
+    if (this.clockReported !== undefined) {
+      this.clockReported = undefined;
+      this.onClock?.(undefined);
+    }
 
     // Step 2: dedup against batches in flight, the store (one lookup for the batch) and within the batch.
     const known = new Map<string, number>();

@@ -14,6 +14,8 @@ export function indexKeyPart(index: number): string {
 
 export const SIZE_KEY = `meta${SEP}size`;
 export const CHECKPOINT_KEY = `meta${SEP}checkpoint`;
+/** The format of the search rows (searchrows.ts SEARCH_FORMAT); absent in logs written before formats. */
+export const SEARCH_FORMAT_KEY = `meta${SEP}search-format`;
 
 export function leafKey(index: number): string {
   return `leaf${SEP}${indexKeyPart(index)}`;

@@ -16,8 +16,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
-import { SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
-import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts';
+import { SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
+import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
 import { replaceFileDurably } from './durablefile.ts';
 import { storageFailure } from './faults.ts';
 
@@ -267,6 +267,25 @@ export class LevelStore implements LogStore {
       throw readFailure(`search rows (${field})`, e);
     }
     return out;
+  }
+
+  async readSearchFormat(): Promise<number> {
+    const text = await this.getText(SEARCH_FORMAT_KEY, 'the search row format');
+    if (text === undefined) return 0;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0 || String(n) !== text) throw new StamplogError('CORRUPTION', `the stored search row format is not a canonical number: ${JSON.stringify(text)}`);
+    return n;
+  }
+
+  async addSearchRows(rows: readonly SearchRow[], format?: number): Promise<void> {
+    const b = this.db.batch();
+    for (const r of rows) b.put(searchKey(r.field, r.key, r.index), EMPTY);
+    if (format !== undefined) b.put(SEARCH_FORMAT_KEY, utf8.encode(String(format)));
+    try {
+      await b.write({ sync: true });
+    } catch (e) {
+      throw storageFailure('writing search rows to LevelDB', e);
+    }
   }
 
   async close(): Promise<void> {

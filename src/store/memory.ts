@@ -4,8 +4,8 @@
  * "Durable" here means: survives `close()` + `open()` on the same instance (a simulated restart).
  */
 import { StamplogError } from '../errors.ts';
-import { CHECKPOINT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
-import type { CommitBatch, LogStore, SearchField, StoredState } from './types.ts';
+import { CHECKPOINT_KEY, SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
+import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
 
 export interface MemoryStoreFaults {
   /** The next commit rejects and writes nothing (a crash before the write reached the disk). */
@@ -112,6 +112,18 @@ export class MemoryStore implements LogStore {
     return keys.slice(0, limit).map(indexFromSearchKey);
   }
 
+  async readSearchFormat(): Promise<number> {
+    this.ensureOpen();
+    const v = this.rows.get(SEARCH_FORMAT_KEY);
+    return typeof v === 'string' ? Number(v) : 0;
+  }
+
+  async addSearchRows(rows: readonly SearchRow[], format?: number): Promise<void> {
+    this.ensureOpen();
+    for (const r of rows) this.rows.set(searchKey(r.field, r.key, r.index), '');
+    if (format !== undefined) this.rows.set(SEARCH_FORMAT_KEY, String(format));
+  }
+
   async close(): Promise<void> {
     this.isOpen = false;
   }
@@ -119,6 +131,11 @@ export class MemoryStore implements LogStore {
   /** Test hook: overwrite a stored leaf (simulates on-disk corruption). */
   corruptLeaf(index: number, leaf: Uint8Array): void {
     this.rows.set(leafKey(index), leaf);
+  }
+
+  /** Test hook: drop every search row and the search format (a store written before search formats). */
+  dropSearchRows(): void {
+    for (const k of [...this.rows.keys()]) if (k.startsWith('search\u0000') || k === SEARCH_FORMAT_KEY) this.rows.delete(k);
   }
 
   /** Test hook: overwrite a stored tile (simulates on-disk corruption). */

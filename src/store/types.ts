@@ -80,5 +80,12 @@ export interface LogStore {
   forEachDedupKey(each: (key: string) => void): Promise<void>;
   /** Up to `limit` indexes with `key` under `field`, ascending, all greater than `after` (use -1 to start). */
   search(field: SearchField, key: string, after: number, limit: number): Promise<number[]>;
+  /** The format number of the stored search rows, 0 when none was recorded (a log written before formats). */
+  readSearchFormat(): Promise<number>;
+  /**
+   * Durably adds search rows (for leaves already committed) and, if `format` is given, records it as the rows'
+   * format in the same write. Adding a row that exists is harmless; used to re-index after a format change.
+   */
+  addSearchRows(rows: readonly SearchRow[], format?: number): Promise<void>;
   close(): Promise<void>;
 }

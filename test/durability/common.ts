@@ -7,7 +7,7 @@ import { sha256 } from '../../src/crypto/sha256.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
 import type { LogConfig } from '../../src/log/log.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
-import type { CommitBatch, LogStore, SearchField, StoredState } from '../../src/store/types.ts';
+import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from '../../src/store/types.ts';
 import { generateSignerKey, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from '../../src/note/keys.ts';
 import { parseSubmission, toHex } from '../../src/leaf/index.ts';
 import type { Submission, SubmissionJSON } from '../../src/leaf/types.ts';
@@ -98,6 +98,12 @@ export class TamperingStore implements LogStore {
   }
   search(field: SearchField, key: string, after: number, limit: number): Promise<number[]> {
     return this.inner.search(field, key, after, limit);
+  }
+  readSearchFormat(): Promise<number> {
+    return this.inner.readSearchFormat();
+  }
+  addSearchRows(rows: readonly SearchRow[], format?: number): Promise<void> {
+    return this.inner.addSearchRows(rows, format);
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -114,6 +114,24 @@ export function runStoreConformance(name: string, make: () => Promise<StoreFixtu
       await f.cleanup();
     });
 
+    it('adds search rows and records their format durably; format 0 when none was recorded', async () => {
+      const f = await make();
+      await f.store.open();
+      await f.store.commit(batch(0, 3));
+      assert.equal(await f.store.readSearchFormat(), 0);
+      await f.store.addSearchRows([{ field: 'project', key: 'p', index: 2 }, { field: 'project', key: 'p', index: 0 }]);
+      assert.equal(await f.store.readSearchFormat(), 0, 'rows alone do not record a format');
+      await f.store.addSearchRows([{ field: 'project', key: 'p', index: 0 }], 7);
+      await f.store.close();
+      const again = f.reopen();
+      await again.open();
+      assert.equal(await again.readSearchFormat(), 7);
+      assert.deepEqual(await again.search('project', 'p', -1, 10), [0, 2]);
+      assert.deepEqual(await again.search('filename', 'f0', -1, 10), [0], 'committed rows are untouched');
+      await again.close();
+      await f.cleanup();
+    });
+
     it('reports reading leaves beyond the committed size as NOT_FOUND', async () => {
       const f = await make();
       await f.store.open();
