@@ -4,10 +4,15 @@
  * documented in exit.ts: 0 ok, 1 unexpected, 2 usage, 3 server, 10–16 verification, 20 inconsistent log,
  * 21 not logged, 22 contested.
  */
-import { Command, CommanderError } from 'commander';
-import { EXIT, exitStatusFor, messageFor } from './exit.ts';
+import { createRequire } from 'node:module';
+import type * as commander from 'commander';
 import { collect, integer } from './options.ts';
 import { packageVersion } from './version.ts';
+
+// Start-up time (`stamplog --version` < 150 ms): commander is CommonJS, and loading it through `require` skips the
+// ESM wrapper and the export analysis an `import` costs (~10 ms here); exit.ts loads only when there is an error.
+const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof commander;
+type Command = commander.Command;
 
 const program = new Command();
 program
@@ -158,6 +163,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  const { EXIT, exitStatusFor, messageFor } = await import('./exit.ts');
   if (e instanceof CommanderError) {
     // commander printed its message already; help and version are not failures.
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

@@ -1,5 +1,9 @@
 /** Option parsers shared by the `stamplog` and `stamplog-monitor` command lines (commander). */
-import { InvalidArgumentError } from 'commander';
+import { createRequire } from 'node:module';
+import type * as commander from 'commander';
+
+// Through `require`, as src/cli/main.ts loads commander (CommonJS): an ESM import of it costs start-up time.
+const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof commander;
 
 /** A parser for canonical decimal integers from `min` to `max`. */
 export function integer(min: number, max: number): (v: string) => number {
