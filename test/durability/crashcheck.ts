@@ -365,32 +365,48 @@ export interface LoadOptions {
  * an entry whose earlier request died with the server (may come back new or as a duplicate). A poller fetches
  * `/checkpoint` all along. Only 2xx answers count; 503 (pushback) and connection errors are expected.
  */
-class LoadDriver {
-  readonly gate = new ServerGate();
+/** Unique submissions by number, made on demand and kept, so that any of them can be sent again and checked. */
+export class SubmissionPool {
   private nextSub = 0;
   private readonly subs = new Map<number, SubmissionJSON>();
-  private readonly salt: string;
-  private running: Promise<void>[] = [];
-  requests = 0;
-  failedRequests = 0;
-  pushbacks = 0;
 
-  constructor(private readonly observer: CrashObserver, private readonly opts: LoadOptions, seed: number) {
-    this.salt = `crash-${seed}-${randomBytes(4).toString('hex')}`;
-    this.rnd = seededRandom(seed ^ 0x5eed);
-  }
-  private readonly rnd: () => number;
+  constructor(private readonly salt: string) {}
 
+  /** The submission numbered `id` (made by `fresh`). */
   submission(id: number): SubmissionJSON {
     const s = this.subs.get(id);
     if (s === undefined) throw new Error(`no submission ${id}`);
     return s;
   }
 
-  private fresh(): number {
+  /** Makes a new unique submission and returns its number. */
+  fresh(): number {
     const id = this.nextSub++;
     this.subs.set(id, makeSubmission(id, { salt: this.salt }));
     return id;
+  }
+}
+
+class LoadDriver {
+  readonly gate = new ServerGate();
+  private readonly pool: SubmissionPool;
+  private running: Promise<void>[] = [];
+  requests = 0;
+  failedRequests = 0;
+  pushbacks = 0;
+
+  constructor(private readonly observer: CrashObserver, private readonly opts: LoadOptions, seed: number) {
+    this.pool = new SubmissionPool(`crash-${seed}-${randomBytes(4).toString('hex')}`);
+    this.rnd = seededRandom(seed ^ 0x5eed);
+  }
+  private readonly rnd: () => number;
+
+  submission(id: number): SubmissionJSON {
+    return this.pool.submission(id);
+  }
+
+  private fresh(): number {
+    return this.pool.fresh();
   }
 
   start(): void {

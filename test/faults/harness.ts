@@ -35,8 +35,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { CrashObserver } from '../durability/crashcheck.ts';
-import { REPO_ROOT, getJson, makeSubmission, removeDir, startServer } from '../helpers/server.ts';
+import { CrashObserver, SubmissionPool } from '../durability/crashcheck.ts';
+import { REPO_ROOT, getJson, removeDir, startServer } from '../helpers/server.ts';
 import type { ReceiptJSON, RunningServer } from '../helpers/server.ts';
 import type { SubmissionJSON } from '../../src/leaf/types.ts';
 
@@ -195,9 +195,7 @@ function noteSize(note: string): number {
 export class Load {
   readonly appends: AppendEvent[] = [];
   readonly checkpoints: CheckpointEvent[] = [];
-  private readonly subs = new Map<number, SubmissionJSON>();
-  private nextSub = 0;
-  private readonly salt = randomBytes(6).toString('hex');
+  private readonly pool = new SubmissionPool(randomBytes(6).toString('hex'));
   private stopped = false;
   private paused = false;
   private running: Promise<void>[] = [];
@@ -211,15 +209,11 @@ export class Load {
   ) {}
 
   submission(id: number): SubmissionJSON {
-    const s = this.subs.get(id);
-    if (s === undefined) throw new Error(`no submission ${id}`);
-    return s;
+    return this.pool.submission(id);
   }
 
   private fresh(): number {
-    const id = this.nextSub++;
-    this.subs.set(id, makeSubmission(id, { salt: this.salt }));
-    return id;
+    return this.pool.fresh();
   }
 
   start(): void {

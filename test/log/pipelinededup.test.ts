@@ -29,36 +29,20 @@ interface Pending {
   pending: number;
 }
 
-class SlowMemoryStore extends MemoryStore implements Pending {
-  pending = 0;
-  constructor(private readonly delayMs: number) {
-    super();
-  }
-  override async commit(batch: CommitBatch): Promise<void> {
-    this.pending++;
+/** `store` with every commit delayed by `delayMs` and a count of commits under way. */
+function slowCommits<S extends LogStore>(store: S, delayMs: number): S & Pending {
+  const slowed = Object.assign(store, { pending: 0 });
+  const commit = store.commit.bind(store);
+  slowed.commit = async (batch: CommitBatch) => {
+    slowed.pending++;
     try {
-      await sleep(this.delayMs);
-      await super.commit(batch);
+      await sleep(delayMs);
+      await commit(batch);
     } finally {
-      this.pending--;
+      slowed.pending--;
     }
-  }
-}
-
-class SlowLevelStore extends LevelStore implements Pending {
-  pending = 0;
-  constructor(location: string, private readonly delayMs: number) {
-    super(location);
-  }
-  override async commit(batch: CommitBatch): Promise<void> {
-    this.pending++;
-    try {
-      await sleep(this.delayMs);
-      await super.commit(batch);
-    } finally {
-      this.pending--;
-    }
-  }
+  };
+  return slowed;
 }
 
 async function twoConcurrentAppends(store: LogStore & Partial<Pending>): Promise<void> {
@@ -101,13 +85,13 @@ async function twoConcurrentAppends(store: LogStore & Partial<Pending>): Promise
 
 describe('Sequencer: dedup against a batch still in the pipeline', () => {
   it('on the memory store (commits delayed): two concurrent appends of the same 600 entries get the same indexes', async () => {
-    await twoConcurrentAppends(new SlowMemoryStore(30));
+    await twoConcurrentAppends(slowCommits(new MemoryStore(), 30));
   });
 
   it('on LevelDB (commits delayed): two concurrent appends of the same 600 entries get the same indexes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stamplog-pipeline-'));
     try {
-      await twoConcurrentAppends(new SlowLevelStore(dir, 30));
+      await twoConcurrentAppends(slowCommits(new LevelStore(dir), 30));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
