@@ -160,6 +160,12 @@ program
   .option('--seed <seed>', 'varies names and digests', 'stamplog')
   .action(async (opts) => (await import('./backfill.ts')).corpusCommand(opts));
 
+// A reader that stops early (`stamplog --help | head`) closes the pipe: that is not a failure of the command.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

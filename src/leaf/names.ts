@@ -33,14 +33,32 @@ export function filenameProblem(filename: string): string | undefined {
   return invisibleCharacterProblem(filename);
 }
 
-/** The PEP 503 normalised project name (after NFC): the key under which `Requests` and `requests` are one. */
+/** A name already in PEP 503 key form (lowercase ASCII words joined by single hyphens): its own key. */
+const PROJECT_KEY_FORM = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * The PEP 503 normalised project name (after NFC): the key under which `Requests` and `requests` are one. Names
+ * already in key form (most of an index's) are returned without normalising: the same result, on every upload.
+ */
 export function projectKey(project: string): string {
+  if (PROJECT_KEY_FORM.test(project)) return project;
+  return projectKeyByDefinition(project);
+}
+
+/** projectKey as PEP 503 writes it, for every name (the reference the shortcut above is tested against). */
+export function projectKeyByDefinition(project: string): string {
   return project.normalize('NFC').replace(/[-_.]+/g, '-').toLowerCase();
 }
 
-/** The key under which two spellings of one filename compare equal (Unicode NFC). */
+/** The key under which two spellings of one filename compare equal (Unicode NFC; ASCII is its own). */
 export function filenameKey(filename: string): string {
-  return filename.normalize('NFC');
+  return isAscii(filename) ? filename : filename.normalize('NFC');
+}
+
+/** ASCII text is its own NFC form. */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 const INVISIBLE_ALL = /[\p{Cf}\p{Zl}\p{Zp}]/gu;

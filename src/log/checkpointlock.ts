@@ -3,9 +3,10 @@
  * (by default `<data>.checkpoint-lock`, beside it; put it on another volume in production), so that restoring
  * an older copy of the data directory does not roll it back. Sunlight keeps such a lock for the same reason.
  *
- * Contract: `record(note)` returns only once the note is durable (durablefile.ts), and the log calls it after
- * signing a checkpoint and BEFORE storing or serving it, so the lock is never behind anything anybody may have
- * seen. At start-up the log refuses writes (ROLLBACK) unless the stored tree extends the locked checkpoint: it
+ * Contract: `record(note)` resolves only once the note is durable (durablefile.ts), and the log waits for it
+ * after signing a checkpoint and BEFORE serving it or answering anybody, so the lock is never behind anything
+ * anybody may have seen. (The data directory's own copy may be written at the same time: a crash between the
+ * two leaves a lock ahead of or behind that copy, but never behind what was served.) At start-up the log refuses writes (ROLLBACK) unless the stored tree extends the locked checkpoint: it
  * holds at least that many leaves, and its root at that size is the locked root.
  *
  * A missing lock beside a data directory that already holds a log is refused too (the lock may have been lost
@@ -15,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { StamplogError } from '../errors.ts';
-import { replaceFileDurably } from '../store/durablefile.ts';
+import { replaceFileDurablyAsync } from '../store/durablefile.ts';
 
 const utf8 = new TextEncoder();
 
@@ -32,8 +33,8 @@ export class CheckpointLock {
     }
   }
 
-  /** Durably replaces the lock with `note` (throws STORAGE_FULL / STORAGE_FAILED). */
-  record(note: string): void {
-    replaceFileDurably(this.path, utf8.encode(note), `the checkpoint lock ${this.path}`);
+  /** Durably replaces the lock with `note`; resolves once it is durable (rejects STORAGE_FULL / STORAGE_FAILED). */
+  record(note: string): Promise<void> {
+    return replaceFileDurablyAsync(this.path, utf8.encode(note), `the checkpoint lock ${this.path}`);
   }
 }

@@ -551,7 +551,7 @@ function noteTime(opened: ReturnType<typeof openCheckpoint>, timestampVerifier: 
  * checkpoint's leaves with its root. Returns the locked note and its time, or undefined without a lock file.
  * Throws ROLLBACK saying what it found and what the operator can do.
  */
-function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: number): { note: string; time: number } | undefined {
+function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: number): { size: number; time: number } | undefined {
   const lock = config.lock;
   if (lock === undefined) return undefined;
   const text = lock.read();
@@ -595,7 +595,7 @@ function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: n
       { details: { lockedSize: cp.size, storedSize: size } },
     );
   }
-  return { note: text, time: noteTime(opened, id.timestampVerifier) };
+  return { size: cp.size, time: noteTime(opened, id.timestampVerifier) };
 }
 
 /**
@@ -653,12 +653,17 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     const time = Math.max(now, lastTime);
     const root = tree.root();
     const note = id.sign(state.size, root, time);
-    config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
+    await config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
     await store.putCheckpoint(state.size, note);
     checkpoint = { size: state.size, root, note };
     lastTime = time;
-  } else if (config.lock !== undefined && locked === undefined) {
-    config.lock.record(checkpoint.note); // adopting a data directory without a lock (--adopt-lock, or an empty log)
+  } else if (config.lock !== undefined) {
+    // Lock the checkpoint about to be served, written again even when the lock file already holds it: the stored
+    // one may be ahead of the lock (a crash or failure between the two writes of one checkpoint, which run at
+    // once), there may be no lock yet (--adopt-lock, an empty log), or the lock's last write may have failed after
+    // its rename (what it reads back is then not known to be durable). It is the stored tree's own size, which
+    // extends the lock (checked above), so the lock never goes back.
+    await config.lock.record(checkpoint.note);
   }
 
   await reindexSearch(store, state.size);
@@ -668,7 +673,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     store,
     tree,
     sign: id.sign,
-    record: config.lock === undefined ? undefined : (note: string) => config.lock?.record(note),
+    record: config.lock === undefined ? undefined : config.lock.record.bind(config.lock),
     clock,
     ...(config.monotonic !== undefined ? { monotonic: config.monotonic } : config.clock === undefined ? { monotonic: () => performance.now() } : {}),
     options: { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer },

@@ -125,10 +125,11 @@ export interface SequencerDeps {
   tree: WorkingTree;
   sign: CheckpointSigner;
   /**
-   * Durably records each signed checkpoint before it is stored or answered (the checkpoint lock); a throw stops
-   * the sequencer like a failed commit.
+   * Durably records each signed checkpoint (the checkpoint lock): started with the store's own checkpoint write,
+   * and awaited before the checkpoint is served or anybody answered; a rejection stops the sequencer like a
+   * failed commit.
    */
-  record?: ((note: string) => void) | undefined;
+  record?: ((note: string) => Promise<void>) | undefined;
   /** Wall clock, ms since the epoch. */
   clock: () => number;
   /** A clock that never jumps (ms, any origin), for maxClockJumpMs; without it, forward jumps are not detected. */
@@ -166,7 +167,7 @@ export class Sequencer {
   private readonly store: LogStore;
   private readonly tree: WorkingTree;
   private readonly sign: CheckpointSigner;
-  private readonly record: ((note: string) => void) | undefined;
+  private readonly record: SequencerDeps['record'];
   private readonly clock: () => number;
   private readonly monotonic: (() => number) | undefined;
   private readonly opts: SequencerOptions;
@@ -461,8 +462,12 @@ export class Sequencer {
       if (b.toSize !== this.current.size) {
         const root = this.tree.rootAt(b.toSize);
         const note = this.sign(b.toSize, root, b.time);
-        this.record?.(note); // the checkpoint lock first: never behind anything stored or answered
+        // The lock (on libuv's threads) and the store's copy are written at once; both are durable before the
+        // checkpoint is served or anybody answered. A crash between them leaves nothing served beyond the lock.
+        const locked = this.record?.(note);
+        locked?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         await this.store.putCheckpoint(b.toSize, note);
+        await locked;
         this.current = { size: b.toSize, root, note };
       }
       const answers = await this.answers(b);

@@ -9,6 +9,7 @@
  * cost less than round trips to libuv's pool that queue behind other work.
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { storageFailure } from './faults.ts';
 
@@ -33,6 +34,36 @@ export function replaceFileDurably(path: string, data: Uint8Array, what: string,
       fsyncSync(dir);
     } finally {
       closeSync(dir);
+    }
+  } catch (e) {
+    throw storageFailure(step, e);
+  }
+}
+
+/**
+ * `replaceFileDurably` on libuv's threads: the same steps and guarantees, resolved once the directory is synced,
+ * for a file written while this thread does other work (the checkpoint lock beside the checkpoint file).
+ */
+export async function replaceFileDurablyAsync(path: string, data: Uint8Array, what: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.tmp`;
+  let step = `writing ${what}`;
+  try {
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      step = `syncing ${what}`;
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    step = `renaming ${what} into place`;
+    await rename(tmp, path);
+    step = `syncing the directory of ${what}`;
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
   } catch (e) {
     throw storageFailure(step, e);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { filenameKey, filenameProblem, invisibleCharacterProblem, projectKey, visibleName } from '../../src/leaf/index.ts';
+import { projectKeyByDefinition } from '../../src/leaf/names.ts';
 
 describe('projectKey', () => {
   it('is the PEP 503 normalised name after NFC', () => {
@@ -68,5 +69,16 @@ describe('visibleName', () => {
     assert.equal(visibleName('evil\u202Egpj.exe'), 'evil<U+202E>gpj.exe');
     assert.equal(visibleName('a\u200Bb\u2028c\u{E0041}'), 'a<U+200B>b<U+2028>c<U+E0041>');
     assert.equal(visibleName('caf\u00e9-1.0.tar.gz'), 'caf\u00e9-1.0.tar.gz');
+  });
+});
+
+describe('name key shortcuts', () => {
+  it('projectKey equals its PEP 503 definition for every name, in key form or not', () => {
+    const nameish = fc.oneof(fc.string({ maxLength: 24 }), fc.stringMatching(/^[a-zA-Z0-9._-]{1,24}$/), fc.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/));
+    fc.assert(fc.property(nameish, (name) => projectKey(name) === projectKeyByDefinition(name)), { numRuns: 5000 });
+  });
+
+  it('filenameKey equals NFC for every filename, ASCII or not', () => {
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 24 }), fc.stringMatching(/^[ -~]{0,24}$/)), (f) => filenameKey(f) === f.normalize('NFC')), { numRuns: 5000 });
   });
 });
