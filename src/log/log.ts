@@ -653,7 +653,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     const time = Math.max(now, lastTime);
     const root = tree.root();
     const note = id.sign(state.size, root, time);
-    await config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
+    config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
     await store.putCheckpoint(state.size, note);
     checkpoint = { size: state.size, root, note };
     lastTime = time;
@@ -663,7 +663,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     // once), there may be no lock yet (--adopt-lock, an empty log), or the lock's last write may have failed after
     // its rename (what it reads back is then not known to be durable). It is the stored tree's own size, which
     // extends the lock (checked above), so the lock never goes back.
-    await config.lock.record(checkpoint.note);
+    config.lock.record(checkpoint.note);
   }
 
   await reindexSearch(store, state.size);
@@ -673,7 +673,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     store,
     tree,
     sign: id.sign,
-    record: config.lock === undefined ? undefined : config.lock.record.bind(config.lock),
+    record: config.lock === undefined ? undefined : (note: string) => config.lock?.record(note),
     clock,
     ...(config.monotonic !== undefined ? { monotonic: config.monotonic } : config.clock === undefined ? { monotonic: () => performance.now() } : {}),
     options: { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer },

@@ -30,6 +30,7 @@ import type { Entry, Submission } from '../leaf/types.ts';
 import type { LogStore, SearchRow } from '../store/types.ts';
 import { encodeLeaf, makeEntry, dedupKey } from '../leaf/index.ts';
 import { searchRows } from './searchrows.ts';
+import { storageFailure } from '../store/faults.ts';
 import type { DedupFilter } from './dedupfilter.ts';
 import type { WorkingTree } from './tree.ts';
 import { changedTiles, verifyPersistedBatch } from './tree.ts';
@@ -125,11 +126,11 @@ export interface SequencerDeps {
   tree: WorkingTree;
   sign: CheckpointSigner;
   /**
-   * Durably records each signed checkpoint (the checkpoint lock): started with the store's own checkpoint write,
-   * and awaited before the checkpoint is served or anybody answered; a rejection stops the sequencer like a
-   * failed commit.
+   * Durably records each signed checkpoint (the checkpoint lock) before it is served or anybody answered; a throw
+   * stops the sequencer like a failed commit. With it, the store's own copy of the checkpoint is written behind
+   * the answer (its failure stops the sequencer too); without it, the answer waits for the store's copy.
    */
-  record?: ((note: string) => Promise<void>) | undefined;
+  record?: ((note: string) => void) | undefined;
   /** Wall clock, ms since the epoch. */
   clock: () => number;
   /** A clock that never jumps (ms, any origin), for maxClockJumpMs; without it, forward jumps are not detected. */
@@ -462,12 +463,15 @@ export class Sequencer {
       if (b.toSize !== this.current.size) {
         const root = this.tree.rootAt(b.toSize);
         const note = this.sign(b.toSize, root, b.time);
-        // The lock (on libuv's threads) and the store's copy are written at once; both are durable before the
-        // checkpoint is served or anybody answered. A crash between them leaves nothing served beyond the lock.
-        const locked = this.record?.(note);
-        locked?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-        await this.store.putCheckpoint(b.toSize, note);
-        await locked;
+        if (this.record !== undefined) {
+          // The lock makes the checkpoint durable; the store's copy follows behind the answer, in order (a crash
+          // before it lands leaves the store's previous copy, and the restart signs the stored tree again).
+          this.record(note);
+          const size = b.toSize;
+          this.store.putCheckpoint(size, note).catch((e: unknown) => this.stop(storageFailure(`storing the checkpoint of size ${size}`, e)));
+        } else {
+          await this.store.putCheckpoint(b.toSize, note);
+        }
         this.current = { size: b.toSize, root, note };
       }
       const answers = await this.answers(b);

@@ -18,7 +18,7 @@ import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
 import { SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
-import { replaceFileDurably } from './durablefile.ts';
+import { replaceFileDurablyAsync } from './durablefile.ts';
 import { storageFailure } from './faults.ts';
 
 const utf8 = new TextEncoder();
@@ -184,7 +184,7 @@ export class LevelStore implements LogStore {
   }
 
   private async writeCheckpointFile(note: string): Promise<void> {
-    replaceFileDurably(join(this.location, CHECKPOINT_FILE), utf8.encode(note), 'the checkpoint file');
+    await replaceFileDurablyAsync(join(this.location, CHECKPOINT_FILE), utf8.encode(note), 'the checkpoint file');
   }
 
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {
@@ -289,6 +289,7 @@ export class LevelStore implements LogStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointChain; // a checkpoint copy still being written lands (or fails) first
     await this.db.close();
   }
 

@@ -355,9 +355,9 @@ function trigger(errno: FaultErrno): FaultRule {
 /**
  * Every site of the write path, as of issue 16 (LevelDB's files under `data/db/`, the checkpoint file
  * `data/db/STAMPLOG-CHECKPOINT` replaced through `.tmp` + fsync + rename + directory fsync, and the checkpoint
- * lock `data.checkpoint-lock` beside the data directory, replaced the same way).
+ * lock `data.checkpoint-lock` beside the data directory, a two-slot file written in place and fsynced).
  */
-export function sites(rigDir: string): Site[] {
+export function sites(): Site[] {
   const runtime = (name: string, op: string, path: string, fired: RegExp, lose = false): Site => ({
     name,
     kind: 'runtime',
@@ -386,8 +386,8 @@ export function sites(rigDir: string): Site[] {
     runtime('data directory fsync (after the checkpoint rename)', 'fsync', '/db$', /fsync \S+ \S+\/db$/),
     runtime('checkpoint lock write', 'write', 'checkpoint-lock', /write\S* \S+ \S+checkpoint-lock/),
     runtime('checkpoint lock fsync', 'fsync', 'checkpoint-lock', /fsync \S+ \S+checkpoint-lock/, true),
-    runtime('checkpoint lock rename', 'rename', 'checkpoint-lock', /rename\S* \S+ \S+checkpoint-lock/),
-    runtime('checkpoint lock directory fsync', 'fsync', `${rigDir}$`, new RegExp(`fsync \\S+ ${escapeRegExp(rigDir)}$`)),
+    // The lock is a two-slot file written in place (src/store/slotfile.ts): a write and an fsync, no rename and no
+    // directory sync once it exists, so those are its only sites while appending.
     once('LevelDB write-ahead log fsync fails once (a retried fsync must not be believed)', 'fsync', '.log', /(fsync|fdatasync) \S+ \S+\/db\/\d+\.log$/),
     once('checkpoint file fsync fails once', 'fsync', 'STAMPLOG-CHECKPOINT.tmp', /fsync \S+ \S+STAMPLOG-CHECKPOINT\.tmp$/),
     once('checkpoint lock fsync fails once', 'fsync', 'checkpoint-lock', /fsync \S+ \S+checkpoint-lock/),
@@ -410,10 +410,6 @@ function groupProblems(problems: readonly string[]): string[] {
     else g.n++;
   }
   return [...byKind.values()].map((g) => (g.n === 1 ? g.first : `${g.first} (and ${g.n - 1} more like it)`));
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 // ──────────────────────────── the rig ────────────────────────────
