@@ -222,7 +222,7 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
         }),
   });
   cleanup.push(() => log.close());
-  heartbeat.start(() => log.clockProblem === undefined);
+  await heartbeat.start(() => log.clockProblem === undefined);
   cleanup.push(async () => heartbeat.stop());
   let lastRecoveryWarning: { cause: string; at: number } | undefined;
   const recovery = new StorageRecovery({
@@ -393,13 +393,14 @@ class ClockHeartbeat {
     this.last = Number.isSafeInteger(n) && n > 0 && String(n) === text ? n : undefined;
   }
 
-  /** Writes now and every HEARTBEAT_MS, each time only if `sane()` (a clock that jumped is never noted). */
-  start(sane: () => boolean): void {
-    const beat = () => {
-      if (sane()) this.beat();
-    };
-    beat();
-    this.timer = setInterval(beat, HEARTBEAT_MS);
+  /**
+   * Writes now (resolved once written, so a started server has noted its time) and every HEARTBEAT_MS, each time
+   * only if `sane()` (a clock that jumped is never noted).
+   */
+  async start(sane: () => boolean): Promise<void> {
+    const beat = () => (sane() ? this.beat() : Promise.resolve());
+    await beat();
+    this.timer = setInterval(() => void beat(), HEARTBEAT_MS);
     this.timer.unref();
   }
 
@@ -408,9 +409,10 @@ class ClockHeartbeat {
     this.timer = undefined;
   }
 
-  private beat(): void {
+  /** One write; the next comes HEARTBEAT_MS later, so writes never overlap. */
+  private async beat(): Promise<void> {
     try {
-      replaceFileDurably(this.path, new TextEncoder().encode(`${Date.now()}\n`), 'the clock heartbeat');
+      await replaceFileDurably(this.path, new TextEncoder().encode(`${Date.now()}\n`), 'the clock heartbeat');
     } catch (e) {
       if (!this.warned) this.warn(`cannot write ${this.path}: ${(e as Error).message}`);
       this.warned = true;

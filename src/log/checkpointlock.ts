@@ -7,8 +7,9 @@
  * torn write leaves the previous record), and the log records each checkpoint after signing it and BEFORE
  * serving it or answering anybody, so the lock is never behind anything anybody may have seen. The data
  * directory's own copy of the checkpoint is then written behind it, off the path of the answer: the lock is
- * what makes a checkpoint durable, and a lost or torn copy is re-signed at start-up. At start-up the log refuses writes (ROLLBACK) unless the stored tree extends the locked checkpoint: it
- * holds at least that many leaves, and its root at that size is the locked root.
+ * what makes a checkpoint durable, and a lost or torn copy is re-signed at start-up. At start-up the log refuses
+ * writes (ROLLBACK) unless the stored tree extends the locked checkpoint: it holds at least that many leaves, and
+ * its root at that size is the locked root.
  *
  * A missing lock beside a data directory that already holds a log is refused too (the lock may have been lost
  * along with the state it guards); the operator adopts the stored log explicitly (`serve --adopt-lock`) after
@@ -40,9 +41,5 @@ export class CheckpointLock {
   /** Durably replaces the lock with `note` (one in-place write and fsync); throws STORAGE_FULL / STORAGE_FAILED. */
   record(note: string): void {
     this.file.write(utf8.encode(note));
-  }
-
-  close(): void {
-    this.file.close();
   }
 }

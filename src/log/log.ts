@@ -75,7 +75,7 @@ export interface LogConfig {
      * Where the newest witnessed checkpoint is kept across restarts: `load` gives the saved note (undefined if
      * none), `save` stores a new one durably. Without it, cosignatures live in memory only.
      */
-    persistence?: { load(): string | undefined; save(note: string): void };
+    persistence?: { load(): string | undefined; save(note: string): void | Promise<void> };
   };
   /** The rollback guard (checkpointlock.ts); without one, only the data directory's own checkpoint is checked. */
   lock?: Pick<CheckpointLock, 'path' | 'read' | 'record'>;
@@ -210,7 +210,7 @@ export class TransparencyLog {
   /**
    * Replaces the store (after a storage failure, by recovery.ts): `store`, already opened, is re-verified like at
    * start-up and must extend the newest checkpoint signed so far (and the lock); only then does the log append
-   * through it. On failure the log keeps its stopped state and the caller closes `store`.
+   * through it. On failure the log keeps its stopped state, and reads go on from `store`.
    */
   async reopen(store: LogStore): Promise<void> {
     if (this.reopening) throw new StamplogError('CONFLICT', 'the store is already being re-opened');
@@ -548,12 +548,12 @@ function noteTime(opened: ReturnType<typeof openCheckpoint>, timestampVerifier: 
 
 /**
  * Checks the stored tree (`tree`, `size` leaves, re-verified) against the checkpoint lock: it must hold the locked
- * checkpoint's leaves with its root. Returns the locked note and its time, or undefined without a lock file.
+ * checkpoint's leaves with its root. Returns the time the locked checkpoint carries (ms; 0 without a lock file).
  * Throws ROLLBACK saying what it found and what the operator can do.
  */
-function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: number): { size: number; time: number } | undefined {
+function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: number): number {
   const lock = config.lock;
-  if (lock === undefined) return undefined;
+  if (lock === undefined) return 0;
   const text = lock.read();
   if (text === undefined) {
     if (size > 0 && config.adoptLock !== true) {
@@ -564,7 +564,7 @@ function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: n
           'moved, compare the stored log with the newest checkpoint a monitor or witness holds, then start once with --adopt-lock',
       );
     }
-    return undefined;
+    return 0;
   }
   let opened;
   try {
@@ -595,7 +595,7 @@ function checkLock(config: LogConfig, id: LogIdentity, tree: MemoryTree, size: n
       { details: { lockedSize: cp.size, storedSize: size } },
     );
   }
-  return { size: cp.size, time: noteTime(opened, id.timestampVerifier) };
+  return noteTime(opened, id.timestampVerifier);
 }
 
 /**
@@ -610,9 +610,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
   if (previous !== undefined && (previous.size > state.size || !hashEqual(previous.root, tree.rootAt(previous.size)))) {
     throw new StamplogError('ROLLBACK', `the re-opened store (size ${state.size}) does not extend the checkpoint signed before (size ${previous.size})`);
   }
-  const locked = checkLock(config, id, tree, state.size);
-
-  let lastTime = Math.max(lastLeafTime, locked?.time ?? 0);
+  let lastTime = Math.max(lastLeafTime, checkLock(config, id, tree, state.size));
   let checkpoint: SignedCheckpoint | undefined;
   if (state.checkpoint !== null) {
     let opened;
@@ -648,23 +646,22 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     );
   }
 
-  if (checkpoint === undefined || checkpoint.size !== state.size) {
+  let served: SignedCheckpoint;
+  if (checkpoint !== undefined && checkpoint.size === state.size) served = checkpoint;
+  else {
     // Leaves beyond the checkpoint were committed but never acknowledged; they verified above: sign them now.
     const time = Math.max(now, lastTime);
     const root = tree.root();
-    const note = id.sign(state.size, root, time);
-    config.lock?.record(note); // the lock first: it is never behind a checkpoint anybody may see
-    await store.putCheckpoint(state.size, note);
-    checkpoint = { size: state.size, root, note };
+    served = { size: state.size, root, note: id.sign(state.size, root, time) };
     lastTime = time;
-  } else if (config.lock !== undefined) {
-    // Lock the checkpoint about to be served, written again even when the lock file already holds it: the stored
-    // one may be ahead of the lock (a crash or failure between the two writes of one checkpoint, which run at
-    // once), there may be no lock yet (--adopt-lock, an empty log), or the lock's last write may have failed after
-    // its rename (what it reads back is then not known to be durable). It is the stored tree's own size, which
-    // extends the lock (checked above), so the lock never goes back.
-    config.lock.record(checkpoint.note);
   }
+  // Lock the checkpoint about to be served before anything else, written again even when the lock already holds
+  // it: the store's copy may be ahead of the lock (it is written behind the answer), there may be no lock yet
+  // (--adopt-lock, an empty log), or the lock's last write may have failed after reaching the page cache (what it
+  // reads back is then not known to be durable). It is of the stored tree's own size, which extends the lock
+  // (checked above), so the lock never goes back.
+  config.lock?.record(served.note);
+  if (served !== checkpoint) await store.putCheckpoint(served.size, served.note);
 
   await reindexSearch(store, state.size);
   const dedupFilter = await DedupFilter.load(store);
@@ -677,7 +674,7 @@ async function openCore(store: LogStore, config: LogConfig, id: LogIdentity, pre
     clock,
     ...(config.monotonic !== undefined ? { monotonic: config.monotonic } : config.clock === undefined ? { monotonic: () => performance.now() } : {}),
     options: { ...DEFAULT_SEQUENCER_OPTIONS, ...config.sequencer },
-    state: { lastTime, checkpoint },
+    state: { lastTime, checkpoint: served },
     readLeaf: async (index: number) => {
       const [leaf] = await store.readLeaves(index, 1);
       return { leaf, entry: decodeLeaf(leaf) };

@@ -10,7 +10,8 @@
  *      synced commit. Nothing is acknowledged before it resolves.
  *   4. The new root is recomputed from what the store now holds and compared with the in-memory tree; a
  *      mismatch stops the log for good (a flipped bit must never be signed).
- *   5. The checkpoint is signed and persisted; only then is every waiting submitter answered.
+ *   5. The checkpoint is signed and made durable (in the checkpoint lock when there is one, the store's copy then
+ *      following behind; in the store otherwise); only then is every waiting submitter answered.
  *
  * Pipelining: steps 1–3 of batch k+1 (CPU on this thread) may run while batch k's commit is in LevelDB's
  * threads (steps 3–5); at most PIPELINE_DEPTH batches are in flight. Each step still happens in batch order:

@@ -67,8 +67,8 @@ export interface WitnessingOptions {
   timeoutMs: number;
   post?: WitnessPoster;
   warn?: (message: string) => void;
-  /** Durably keeps the newest witnessed checkpoint's note (with its cosignatures). */
-  save?: (note: string) => void;
+  /** Durably keeps the newest witnessed checkpoint's note (with its cosignatures); rounds never overlap a save. */
+  save?: (note: string) => void | Promise<void>;
   /** Told when a witness holds a larger tree of this log than the newest one the log signed. */
   onAhead?: (why: string) => void;
 }
@@ -241,17 +241,17 @@ export class Witnessing {
     if (this.#latest !== undefined && this.#latest.size > cp.size) return;
     const witnessed: WitnessedCheckpoint = { size: cp.size, root: cp.root, note: formatNote(parsed.text, signatures), witnesses: cosigned };
     this.#latest = witnessed;
-    try {
-      this.#opts.save?.(witnessed.note);
-    } catch (e) {
-      // Serving it is still right (it is signed and cosigned); only a restart would have to gather it again.
-      this.#opts.warn?.(`could not save the witnessed checkpoint: ${e instanceof Error ? e.message : String(e)}`);
-    }
     const ready = this.#waiters.filter((w) => w.size <= cp.size);
     this.#waiters = this.#waiters.filter((w) => w.size > cp.size);
     for (const w of ready) {
       clearTimeout(w.timer);
       w.resolve(witnessed);
+    }
+    try {
+      await this.#opts.save?.(witnessed.note);
+    } catch (e) {
+      // Serving it is still right (it is signed and cosigned); only a restart would have to gather it again.
+      this.#opts.warn?.(`could not save the witnessed checkpoint: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -9,8 +9,9 @@
  * batches. So `open` reads LevelDB's own info log (`LOG`, rewritten by every open) and refuses to continue when
  * the recovery reported a dropped or corrupted record; since that open already rewrote the files, it also
  * leaves a marker file (STAMPLOG-CORRUPTION) that refuses every later open until an operator has looked.
- * Every other read failure surfaces as a StamplogError CORRUPTION naming what was being read; what a read
- * returns is verified by the log (leaf and tile hashes, the signed checkpoint) before it is trusted.
+ * Every other read failure surfaces as a StamplogError naming what was being read: STORAGE_FAILED for an I/O
+ * error or a store closed for re-opening, CORRUPTION otherwise; what a read returns is verified by the log (leaf
+ * and tile hashes, the signed checkpoint) before it is trusted.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { Level } from 'level';
 import { StamplogError } from '../errors.ts';
 import { SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
-import { replaceFileDurablyAsync } from './durablefile.ts';
+import { replaceFileDurably } from './durablefile.ts';
 import { storageFailure } from './faults.ts';
 
 const utf8 = new TextEncoder();
@@ -184,7 +185,7 @@ export class LevelStore implements LogStore {
   }
 
   private async writeCheckpointFile(note: string): Promise<void> {
-    await replaceFileDurablyAsync(join(this.location, CHECKPOINT_FILE), utf8.encode(note), 'the checkpoint file');
+    await replaceFileDurably(join(this.location, CHECKPOINT_FILE), utf8.encode(note), 'the checkpoint file');
   }
 
   async readLeaves(start: number, count: number): Promise<Uint8Array[]> {

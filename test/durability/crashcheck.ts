@@ -389,7 +389,8 @@ export class SubmissionPool {
 
 class LoadDriver {
   readonly gate = new ServerGate();
-  private readonly pool: SubmissionPool;
+  /** The submissions this load sends, by number (to check and resend them). */
+  readonly pool: SubmissionPool;
   private running: Promise<void>[] = [];
   requests = 0;
   failedRequests = 0;
@@ -400,14 +401,6 @@ class LoadDriver {
     this.rnd = seededRandom(seed ^ 0x5eed);
   }
   private readonly rnd: () => number;
-
-  submission(id: number): SubmissionJSON {
-    return this.pool.submission(id);
-  }
-
-  private fresh(): number {
-    return this.pool.fresh();
-  }
 
   start(): void {
     this.running = [
@@ -445,30 +438,30 @@ class LoadDriver {
       let ids: number[];
       if (roll < 0.08 && mine.length > 0) ids = [mine[Math.floor(this.rnd() * mine.length)]];
       else if (roll < 0.16 && lost.length > 0) ids = lost.splice(0, Math.min(lost.length, randomInt(this.rnd, 1, this.opts.maxBatch)));
-      else if (roll < 0.55) ids = [this.fresh()];
-      else ids = Array.from({ length: randomInt(this.rnd, 2, this.opts.maxBatch) }, () => this.fresh());
+      else if (roll < 0.55) ids = [this.pool.fresh()];
+      else ids = Array.from({ length: randomInt(this.rnd, 2, this.opts.maxBatch) }, () => this.pool.fresh());
       // Batches sometimes carry a resubmission of an acknowledged entry along with new ones.
       if (ids.length > 1 && mine.length > 0 && this.rnd() < 0.2) ids.push(mine[Math.floor(this.rnd() * mine.length)]);
       const where = `client ${c} request ${this.requests}`;
       this.requests++;
       try {
         if (ids.length === 1) {
-          const r = await post(srv, '/api/v1/entries', this.submission(ids[0]));
+          const r = await post(srv, '/api/v1/entries', this.pool.submission(ids[0]));
           if (r.status === 200 || r.status === 201) {
-            this.observer.observeReceipt(r.body as ReceiptJSON, ids[0], this.submission(ids[0]), where);
+            this.observer.observeReceipt(r.body as ReceiptJSON, ids[0], this.pool.submission(ids[0]), where);
             mine.push(ids[0]);
           } else this.unexpected(r.status, r.body, where, ids, lost);
         } else {
           // Some batches ask for the multi-proof answer instead of a receipt each.
           const multiproof = this.rnd() < 0.3;
-          const r = await post(srv, `/api/v1/entries/batch${multiproof ? '?receipts=multiproof' : ''}`, { entries: ids.map((id) => this.submission(id)) });
+          const r = await post(srv, `/api/v1/entries/batch${multiproof ? '?receipts=multiproof' : ''}`, { entries: ids.map((id) => this.pool.submission(id)) });
           if (r.status === 200 && multiproof) {
-            this.observer.observeMultiproof(r.body, ids, ids.map((id) => this.submission(id)), where);
+            this.observer.observeMultiproof(r.body, ids, ids.map((id) => this.pool.submission(id)), where);
             mine.push(...ids);
           } else if (r.status === 200) {
             const receipts = (r.body as { receipts: ReceiptJSON[] }).receipts;
             if (receipts.length !== ids.length) this.observer.violation(`${where}: ${receipts.length} receipts for ${ids.length} submissions`);
-            receipts.forEach((rc, i) => this.observer.observeReceipt(rc, ids[i], this.submission(ids[i]), `${where} [${i}]`));
+            receipts.forEach((rc, i) => this.observer.observeReceipt(rc, ids[i], this.pool.submission(ids[i]), `${where} [${i}]`));
             mine.push(...ids);
           } else this.unexpected(r.status, r.body, where, ids, lost);
         }
@@ -574,7 +567,7 @@ export async function runCrashLoop(opts: CrashRunOptions): Promise<CrashRunResul
       srv = await start();
     }
     await load.stop();
-    const { size } = await observer.checkFinal(srv, (id) => load.submission(id), {
+    const { size } = await observer.checkFinal(srv, (id) => load.pool.submission(id), {
       inclusionProofs: opts.inclusionProofs,
       resubmit: opts.resubmit,
       seed: opts.seed,

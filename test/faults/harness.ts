@@ -38,7 +38,6 @@ import { randomBytes } from 'node:crypto';
 import { CrashObserver, SubmissionPool } from '../durability/crashcheck.ts';
 import { REPO_ROOT, getJson, removeDir, startServer } from '../helpers/server.ts';
 import type { ReceiptJSON, RunningServer } from '../helpers/server.ts';
-import type { SubmissionJSON } from '../../src/leaf/types.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const SHIM_SOURCE = fileURLToPath(new URL('./faultshim.c', import.meta.url));
@@ -195,7 +194,8 @@ function noteSize(note: string): number {
 export class Load {
   readonly appends: AppendEvent[] = [];
   readonly checkpoints: CheckpointEvent[] = [];
-  private readonly pool = new SubmissionPool(randomBytes(6).toString('hex'));
+  /** The submissions this load sends, by number (to check and resend them). */
+  readonly pool = new SubmissionPool(randomBytes(6).toString('hex'));
   private stopped = false;
   private paused = false;
   private running: Promise<void>[] = [];
@@ -207,14 +207,6 @@ export class Load {
     private readonly target: () => { url: string; token: string },
     private readonly opts: { singles: number; batches: number } = { singles: 4, batches: 2 },
   ) {}
-
-  submission(id: number): SubmissionJSON {
-    return this.pool.submission(id);
-  }
-
-  private fresh(): number {
-    return this.pool.fresh();
-  }
 
   start(): void {
     this.running = [
@@ -268,15 +260,15 @@ export class Load {
       const roll = Math.random();
       if (this.lost.length > 0 && roll < 0.3) ids = this.lost.splice(0, batch ? Math.min(this.lost.length, 20) : 1);
       else if (this.mine.length > 0 && roll < 0.38) ids = [this.mine[Math.floor(Math.random() * this.mine.length)]];
-      else ids = Array.from({ length: batch ? 2 + Math.floor(Math.random() * 19) : 1 }, () => this.fresh());
+      else ids = Array.from({ length: batch ? 2 + Math.floor(Math.random() * 19) : 1 }, () => this.pool.fresh());
       const multiproof = ids.length > 1 && Math.random() < 0.3;
       const where = `${name} request ${n++}`;
       const sentAt = Date.now();
       try {
         const r =
           ids.length === 1
-            ? await post(url, token, '/api/v1/entries', this.submission(ids[0]))
-            : await post(url, token, `/api/v1/entries/batch${multiproof ? '?receipts=multiproof' : ''}`, { entries: ids.map((id) => this.submission(id)) });
+            ? await post(url, token, '/api/v1/entries', this.pool.submission(ids[0]))
+            : await post(url, token, `/api/v1/entries/batch${multiproof ? '?receipts=multiproof' : ''}`, { entries: ids.map((id) => this.pool.submission(id)) });
         const ev: AppendEvent = {
           sentAt,
           receivedAt: Date.now(),
@@ -310,13 +302,13 @@ export class Load {
   /** Records a 2xx answer with the observer (which verifies it); true when some submission was logged as new. */
   private acknowledge(body: unknown, ids: number[], multiproof: boolean, where: string): boolean {
     if (multiproof) {
-      this.observer.observeMultiproof(body, ids, ids.map((id) => this.submission(id)), where);
+      this.observer.observeMultiproof(body, ids, ids.map((id) => this.pool.submission(id)), where);
       const entries = (body as { entries?: { duplicate?: boolean }[] } | undefined)?.entries ?? [];
       return entries.some((e) => e.duplicate === false);
     }
     const receipts = ids.length === 1 ? [body as ReceiptJSON] : ((body as { receipts?: ReceiptJSON[] } | undefined)?.receipts ?? []);
     if (receipts.length !== ids.length) this.observer.violation(`${where}: ${receipts.length} receipts for ${ids.length} submissions`);
-    receipts.forEach((r, i) => this.observer.observeReceipt(r, ids[i], this.submission(ids[i]), `${where} [${i}]`));
+    receipts.forEach((r, i) => this.observer.observeReceipt(r, ids[i], this.pool.submission(ids[i]), `${where} [${i}]`));
     return receipts.some((r) => r.duplicate === false);
   }
 
@@ -676,7 +668,7 @@ export class FaultRig {
     await this.load.stop();
     await this.srv.stop('SIGKILL');
     this.srv = await this.spawn();
-    const { size } = await this.observer.checkFinal(this.srv, (id) => this.load.submission(id), { inclusionProofs: 400, resubmit: 40 });
+    const { size } = await this.observer.checkFinal(this.srv, (id) => this.load.pool.submission(id), { inclusionProofs: 400, resubmit: 40 });
     return { violations: [...this.observer.violations], size, receipts: this.observer.receipts, checkpoints: this.observer.checkpoints.size };
   }
 
