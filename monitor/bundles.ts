@@ -8,7 +8,7 @@
  * decodeEntryBundle's own error (it calls it): monitor/test/bundles.test.ts checks the two agree on random
  * bundles.
  */
-import { StamplogError } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
 import { TILE_WIDTH, decodeEntryBundle } from '../src/merkle/index.ts';
 import { foldPerfect, leafHashInto } from './treehash.ts';
 

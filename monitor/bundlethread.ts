@@ -5,7 +5,7 @@
  * then what it returns as it takes them). The first failure is posted as an error and ends the work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isStamplogError } from '../src/errors.ts';
+import { isStamplogError } from '../src/base/errors.ts';
 import { BundleStream } from './bundles.ts';
 import type { HashedBundle } from './bundles.ts';
 import type { BundleWork, FromBundleThread } from './bundleworker.ts';

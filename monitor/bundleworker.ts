@@ -9,8 +9,8 @@
  * posted and not yet taken (the follower returns credits for the bundles it took, CREDIT_BATCH at a time).
  */
 import { Worker } from 'node:worker_threads';
-import { StamplogError } from '../src/errors.ts';
-import type { ErrorCode } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
+import type { ErrorCode } from '../src/base/errors.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
 import type { FetchOptions } from './fetch.ts';
 

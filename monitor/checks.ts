@@ -33,9 +33,9 @@
  * the others are certainly new. Project records are read only for the leaves that use them (publisher
  * signatures).
  */
-import { isStamplogError } from '../src/errors.ts';
+import { isStamplogError } from '../src/base/errors.ts';
 import { projectKey, verifySubmissionSignature } from '../src/leaf/index.ts';
-import { fromBase64 } from '../src/bytes.ts';
+import { fromBase64 } from '../src/base/bytes.ts';
 import type { Alert, AlertType } from './alerts.ts';
 import { decodeLeafStrict, factsOf, leafFactsAt } from './fastleaf.ts';
 import type { LeafFacts } from './fastleaf.ts';

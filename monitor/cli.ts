@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { collect, integer } from '../src/cli/options.ts';
-import { isStamplogError } from '../src/errors.ts';
+import { isStamplogError } from '../src/base/errors.ts';
 import { generateCosignerKey } from '../src/note/index.ts';
 import { Alerter, stderrSink, webhookSink } from './alerts.ts';
 import type { AlertSink } from './alerts.ts';

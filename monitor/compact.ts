@@ -14,7 +14,7 @@
  *
  * Hashes are 32-byte Uint8Arrays; sizes are safe integers ≤ 2^52 (src/merkle's limit).
  */
-import { StamplogError } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
 import { emptyRoot, hashEqual, nodeHash, rootFromInclusionProof, storedHashIndex, treeHashIndexes } from '../src/merkle/index.ts';
 import type { Hash } from '../src/merkle/index.ts';
 

@@ -19,7 +19,7 @@
  * monitor/test/fastleaf.test.ts checks the two agree: generated entries, every single-byte mutation and
  * truncation of them, and random bytes (fast-check).
  */
-import { StamplogError } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
 import { ENTRY_KINDS, LIMITS, VERDICT_PATTERN, decodeLeaf, encodeCanonical, encodeLeaf, filenameKey } from '../src/leaf/index.ts';
 import type { Entry, EntryKind } from '../src/leaf/index.ts';
 import { FNV_OFFSET, FNV_PRIME, nameKey } from './namefilter.ts';

@@ -6,8 +6,8 @@
  * Failures are StamplogErrors: NOT_FOUND for a 404, TOO_LARGE for a body over the cap, INTERNAL (details:
  * url, status) for any other status, a timeout or a network error.
  */
-import { StamplogError } from '../src/errors.ts';
-import { readBodyCapped } from '../src/fetchbody.ts';
+import { StamplogError } from '../src/base/errors.ts';
+import { readBodyCapped } from '../src/base/fetchbody.ts';
 
 /** Default deadline of one request (ms). */
 export const DEFAULT_TIMEOUT_MS = 10_000;

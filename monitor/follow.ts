@@ -30,10 +30,10 @@
  * The head record is checksummed: a torn or altered state is a CORRUPTION error about the local state,
  * never an alert about the log.
  */
-import { StamplogError, isStamplogError } from '../src/errors.ts';
+import { StamplogError, isStamplogError } from '../src/base/errors.ts';
 import { TILE_HEIGHT, TILE_WIDTH, hashEqual } from '../src/merkle/index.ts';
 import { cosignatureTimestamp, openCheckpoint } from '../src/note/index.ts';
-import { fromBase64, toBase64 } from '../src/bytes.ts';
+import { fromBase64, toBase64 } from '../src/base/bytes.ts';
 import type { Alert, Alerter } from './alerts.ts';
 import { BundleStream, ChainedSource } from './bundles.ts';
 import type { BundleSource } from './bundles.ts';

@@ -16,7 +16,7 @@
  * Every `intervalMs` a round pulls each peer's checkpoints and evidence, then pushes this monitor's views; new
  * evidence is pushed at once. Per origin, comparing and updating the stored best checkpoint is serialised.
  */
-import { StamplogError, isStamplogError } from '../src/errors.ts';
+import { StamplogError, isStamplogError } from '../src/base/errors.ts';
 import { openCheckpoint } from '../src/note/index.ts';
 import type { MonitoredLog } from './config.ts';
 import { checkConsistency } from './evidence.ts';

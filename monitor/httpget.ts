@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { StamplogError } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from './fetch.ts';
 import type { FetchOptions } from './fetch.ts';
 

@@ -8,7 +8,7 @@
  * them): on a 404 for a partial, the full tile is fetched and its prefix used. Requests go over pooled
  * keep-alive connections (httpget.ts), with fetch.ts's bounds.
  */
-import { StamplogError, isStamplogError } from '../src/errors.ts';
+import { StamplogError, isStamplogError } from '../src/base/errors.ts';
 import { TILE_WIDTH, entryBundlePath, tileHashReaderAsync, tilePath } from '../src/merkle/index.ts';
 import type { AsyncHashReader, Tile, TreeHead } from '../src/merkle/index.ts';
 import { MAX_NOTE_BYTES } from '../src/note/index.ts';

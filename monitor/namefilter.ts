@@ -1,5 +1,5 @@
 /**
- * A blocked Bloom filter over names (src/bloom.ts), keyed by `nameKey`, a 32-bit hash of the
+ * A blocked Bloom filter over names (src/base/bloom.ts), keyed by `nameKey`, a 32-bit hash of the
  * name's UTF-8 bytes: `mayHave(k)` is false only for keys never added, and true for others with probability
  * ≈ 10^-3 while at most `capacity` names are in (16 bits a name, 8 bits set per name, all within one 512-bit
  * block: one cache line per lookup).
@@ -15,9 +15,9 @@
  * (fastleaf.ts), and anything else from the string (`nameKey`): both give the same key for the same name.
  */
 
-import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../src/bloom.ts';
+import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../src/base/bloom.ts';
 
-/** The monitor's filter of filenames (keys from `nameKey`); see src/bloom.ts. */
+/** The monitor's filter of filenames (keys from `nameKey`); see src/base/bloom.ts. */
 export { BloomFilter as NameFilter };
 
 export { FNV_OFFSET, FNV_PRIME, fnv1a };

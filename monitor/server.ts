@@ -13,7 +13,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isStamplogError } from '../src/errors.ts';
+import { isStamplogError } from '../src/base/errors.ts';
 import type { EvidenceLog } from './evidencelog.ts';
 import type { Gossip } from './gossip.ts';
 import { MAX_BODY_BYTES } from './witness.ts';

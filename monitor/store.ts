@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { StamplogError } from '../src/errors.ts';
+import { StamplogError } from '../src/base/errors.ts';
 
 /** Lines of LevelDB's info log that report data dropped or found corrupted during recovery. */
 const RECOVERY_CORRUPTION = /dropping \d+ bytes|ignoring error|corruption/i;

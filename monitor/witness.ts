@@ -22,7 +22,7 @@
  * Check-and-persist is atomic per origin (KeyedMutex, then one synced LevelDB write before answering), so two
  * racing requests can never roll the stored size back: the second sees the first's size and gets 409.
  */
-import { isStamplogError } from '../src/errors.ts';
+import { isStamplogError } from '../src/base/errors.ts';
 import { emptyRoot, verifyConsistency } from '../src/merkle/index.ts';
 import {
   MAX_NOTE_BYTES,
@@ -35,7 +35,7 @@ import {
   parseSignerKey,
 } from '../src/note/index.ts';
 import type { Checkpoint } from '../src/note/index.ts';
-import { fromBase64, toBase64 } from '../src/bytes.ts';
+import { fromBase64, toBase64 } from '../src/base/bytes.ts';
 import type { MonitoredLog } from './config.ts';
 import type { SignedCheckpoint } from './evidence.ts';
 import { KeyedMutex } from './mutex.ts';

@@ -6,7 +6,7 @@
 
 // ── errors ──
 /** The one error type; `code` says what failed (MALFORMED, UNVERIFIED, PROOF_MISMATCH, POLICY_UNSATISFIED, …). */
-export { StamplogError, RootMismatchError, isStamplogError, type ErrorCode } from './errors.ts';
+export { StamplogError, RootMismatchError, isStamplogError, type ErrorCode } from './base/errors.ts';
 
 // ── Merkle trees (RFC 6962 / RFC 9162) ──
 /** leafHash(d) = SHA-256(0x00 || d); nodeHash(l, r) = SHA-256(0x01 || l || r); EMPTY_ROOT = SHA-256(""). */
@@ -55,12 +55,12 @@ export { decodeLeaf, encodeLeaf, entryToJSON, parseSubmission, dedupKey } from '
 export { statementFor, signStatement, verifyStatement } from './leaf/statement.ts';
 export type { Entry, Submission, Subject, Claims, PublisherSignature, EntryJSON } from './leaf/types.ts';
 /** verifyReceipt checks a tlog-proof receipt against a policy: signatures, quorum, inclusion, canonical leaf. */
-export { verifyReceipt, receiptVerifier, type VerifiedReceipt } from './client/receipt.ts';
+export { verifyReceipt, receiptVerifier, type VerifiedReceipt } from './verify/receipt.ts';
 /**
  * verifyArtifact checks a file's digest and size against its receipt and the requirements (publisher key pins,
  * k-of-n vetters, minimum age) offline; the parsers read those requirements from their command-line spelling.
  */
-export { verifyArtifact, type ArtifactEvidence, type ArtifactVerification } from './client/artifact.ts';
-export { parsePublisherPin, parseVetters, parseDuration, type ArtifactRequirements } from './client/requirements.ts';
+export { verifyArtifact, type ArtifactEvidence, type ArtifactVerification } from './verify/artifact.ts';
+export { parsePublisherPin, parseVetters, parseDuration, type ArtifactRequirements } from './verify/requirements.ts';
 /** Ed25519 under the project's one strict verification rule (see src/crypto/ed25519.ts). */
 export { ed25519Verify, checkEd25519PublicKey } from './crypto/ed25519.ts';

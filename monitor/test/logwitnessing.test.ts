@@ -3,8 +3,8 @@
 // step (old size, consistency proof, 409 resynchronisation, cosignature verification) is the real one.
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStamplogError } from '../../src/errors.ts';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { generateCosignerKey, openNote, parsePolicy, verifyCheckpointWithPolicy, cosignatureVerifier } from '../../src/note/index.ts';
 import type { Policy } from '../../src/note/index.ts';
 import type { WitnessPoster } from '../../src/log/witnessing.ts';

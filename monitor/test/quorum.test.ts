@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { loadOrCreateLogKeys } from '../../src/log/keyfiles.ts';
 import { parsePolicy, verifyCheckpointWithPolicy } from '../../src/note/index.ts';
 import type { Policy } from '../../src/note/index.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { MemoryTree } from '../../src/merkle/index.ts';
 import { cosignatureTimestamp, cosignatureVerifier, ed25519NoteSigner, generateCosignerKey, generateSignerKey, openNote, signCheckpoint } from '../../src/note/index.ts';
-import { toBase64 } from '../../src/bytes.ts';
+import { toBase64 } from '../../src/base/bytes.ts';
 import { Gossip } from '../gossip.ts';
 import { listen } from '../server.ts';
 import { Witness } from '../witness.ts';

@@ -13,8 +13,8 @@ import { signStatement } from '../leaf/statement.ts';
 import { makeEntry } from '../leaf/entry.ts';
 import type { Submission } from '../leaf/types.ts';
 import { hashFile, readStatementKey } from '../client/files.ts';
-import type { StatementKey } from '../client/keys.ts';
-import { tagged } from '../client/failure.ts';
+import type { StatementKey } from '../verify/keys.ts';
+import { tagged } from '../verify/failure.ts';
 import { connect, submit, writeReceipts } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

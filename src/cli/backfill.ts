@@ -2,22 +2,22 @@
  * `stamplog backfill <source…> [--log URL] [--token T] [--state FILE] [--batch N] [--concurrency N]`: ingest
  * existing history (PyPI JSON API or PEP 691 documents: files, directories of *.json, or URLs) as
  * `artifact` entries with `claims.backfill = true` and the index's `uploadedAt`, through the batch endpoint,
- * verifying every receipt, resumable through the state file (src/client/backfill.ts). Progress on stderr
+ * verifying every receipt, resumable through the state file (src/ingest/backfill.ts). Progress on stderr
  * (once a second), a summary on stdout. SIGINT/SIGTERM stop after the batches in flight, save the state and
  * exit 130; the same command resumes. Other exit statuses as exit.ts.
  *
  * `stamplog corpus --files N --out DIR [--per-project N] [--format pypi|pep691] [--seed S]`: writes a
- * synthetic PyPI-like corpus (src/client/corpus.ts), one JSON document per project, for tests and benchmarks.
+ * synthetic PyPI-like corpus (src/ingest/corpus.ts), one JSON document per project, for tests and benchmarks.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backfill } from '../client/backfill.ts';
-import type { BackfillProgress } from '../client/backfill.ts';
-import { syntheticCorpus } from '../client/corpus.ts';
+import { backfill } from '../ingest/backfill.ts';
+import type { BackfillProgress } from '../ingest/backfill.ts';
+import { syntheticCorpus } from '../ingest/corpus.ts';
 import { writeFileAtomic } from '../client/files.ts';
 import { connect, note } from './common.ts';
 import type { OnlineOptions } from './common.ts';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 
 export interface BackfillCliOptions extends OnlineOptions {
   state: string;

@@ -8,7 +8,7 @@
  * with invisible and bidirectional characters shown as <U+XXXX>.
  */
 import { basename } from 'node:path';
-import { toBase64, toHex } from '../bytes.ts';
+import { toBase64, toHex } from '../base/bytes.ts';
 import { checkArtifact, judgeReport } from '../client/check.ts';
 import type { ProvenEntry } from '../client/check.ts';
 import { hashFile } from '../client/files.ts';

@@ -3,18 +3,18 @@
  * whose receipts are verified, checked for consistency with the trust store, and written atomically.
  */
 import { readFile } from 'node:fs/promises';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import { dedupKey, submissionToJSON } from '../leaf/entry.ts';
 import type { Submission } from '../leaf/types.ts';
 import { parsePolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';
-import { receiptCheck } from '../client/artifact.ts';
-import { failure, tagged } from '../client/failure.ts';
+import { receiptCheck } from '../verify/artifact.ts';
+import { failure, tagged } from '../verify/failure.ts';
 import { writeFileAtomic } from '../client/files.ts';
 import { LogClient } from '../client/http.ts';
 import type { LogInfo, ReceiptJSON } from '../client/http.ts';
-import { receiptVerifier } from '../client/receipt.ts';
-import type { VerifiedReceipt } from '../client/receipt.ts';
+import { receiptVerifier } from '../verify/receipt.ts';
+import type { VerifiedReceipt } from '../verify/receipt.ts';
 import { TrustStore } from '../client/truststore.ts';
 
 export const DEFAULT_LOG_URL = 'http://127.0.0.1:8080';

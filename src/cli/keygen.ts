@@ -1,12 +1,12 @@
 /**
  * `stamplog keygen --type publisher|vetter|log|witness --name N --out PATH`: a fresh Ed25519 key in the
- * signed-note key string formats (src/client/keys.ts). The signer key goes to PATH (mode 0600), the verifier
+ * signed-note key string formats (src/verify/keys.ts). The signer key goes to PATH (mode 0600), the verifier
  * key to PATH.pub and stdout. Existing files are never overwritten (exit 2).
  */
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import { isValidKeyName } from '../note/keys.ts';
-import { KEY_ROLES, generateKeyPair } from '../client/keys.ts';
-import type { KeyRole } from '../client/keys.ts';
+import { KEY_ROLES, generateKeyPair } from '../verify/keys.ts';
+import type { KeyRole } from '../verify/keys.ts';
 import { writeNewFile, writeNewSecretFile } from '../client/files.ts';
 import { access } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';

@@ -16,10 +16,10 @@ import { verifyConsistency } from '../merkle/verify.ts';
 import { hashEqual } from '../merkle/hash.ts';
 import { QUORUM_NONE, verifyCheckpointWithPolicy } from '../note/policy.ts';
 import { formatTlogProof } from '../note/tlogproof.ts';
-import { receiptCheck } from '../client/artifact.ts';
-import { failure, tagged, taggedAsync } from '../client/failure.ts';
+import { receiptCheck } from '../verify/artifact.ts';
+import { failure, tagged, taggedAsync } from '../verify/failure.ts';
 import { writeFileAtomic } from '../client/files.ts';
-import { verifyReceipt } from '../client/receipt.ts';
+import { verifyReceipt } from '../verify/receipt.ts';
 import { connect, note } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

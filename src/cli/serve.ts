@@ -35,7 +35,7 @@ import { sendProblemNode } from '../http/problem.ts';
 import { SignatureWorkers } from '../http/sigpool.ts';
 import { parseToken } from '../http/auth.ts';
 import type { SubmitterToken } from '../http/auth.ts';
-import { StamplogError, isStamplogError } from '../errors.ts';
+import { StamplogError, isStamplogError } from '../base/errors.ts';
 import { exitStatusFor } from './exit.ts';
 import { createLogger, failureFields } from './logger.ts';
 import type { LogFormat, Logger } from './logger.ts';

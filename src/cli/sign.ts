@@ -9,12 +9,12 @@
  * 21 when no artifact entry with the file's digest is logged.
  */
 import { basename } from 'node:path';
-import { StamplogError } from '../errors.ts';
-import { toHex } from '../bytes.ts';
+import { StamplogError } from '../base/errors.ts';
+import { toHex } from '../base/bytes.ts';
 import { makeEntry } from '../leaf/entry.ts';
 import { signStatement } from '../leaf/statement.ts';
 import type { Subject, Submission } from '../leaf/types.ts';
-import { failure, tagged } from '../client/failure.ts';
+import { failure, tagged } from '../verify/failure.ts';
 import { hashFile, readStatementKey } from '../client/files.ts';
 import { connect, submit, writeReceipts } from './common.ts';
 import type { Connection, OnlineOptions } from './common.ts';

@@ -1,6 +1,6 @@
 /**
  * `stamplog verify <file> [--proof R] [--policy P | --log-key K | --origin O] [--publisher-key K…] [--signature R…]
- * [--vetters k:K,…] [--vetting R…] [--min-age D]`: fully offline (src/client/artifact.ts). The receipt (default
+ * [--vetters k:K,…] [--vetting R…] [--min-age D]`: fully offline (src/verify/artifact.ts). The receipt (default
  * `<file>.tlog-proof`) must verify against the log it is trusted from, one of:
  *   --policy P    the policy file (its logs and witness quorum; with --origin, only that origin's log);
  *   --log-key K   that log key alone, no witness quorum (refused if the trust store pins another key for its
@@ -19,7 +19,7 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { toBase64, toHex } from '../bytes.ts';
+import { toBase64, toHex } from '../base/bytes.ts';
 import { filenameKey, visibleName } from '../leaf/names.ts';
 import { hashEqual } from '../merkle/hash.ts';
 import { openCheckpoint } from '../note/checkpoint.ts';
@@ -27,11 +27,11 @@ import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
 import { parsePolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';
 import { parseTlogProof } from '../note/tlogproof.ts';
-import { verifyArtifact } from '../client/artifact.ts';
-import { failure, tagged } from '../client/failure.ts';
+import { verifyArtifact } from '../verify/artifact.ts';
+import { failure, tagged } from '../verify/failure.ts';
 import { hashFile } from '../client/files.ts';
-import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../client/requirements.ts';
-import type { ArtifactRequirements } from '../client/requirements.ts';
+import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../verify/requirements.ts';
+import type { ArtifactRequirements } from '../verify/requirements.ts';
 import { TrustStore } from '../client/truststore.ts';
 import { readPolicy } from './common.ts';
 

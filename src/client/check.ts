@@ -17,7 +17,7 @@
  * What this cannot prove: that the search index is complete (a log could omit hits). Monitors, which read
  * every leaf through the tiles, close that gap; the check still never prints an unproven entry.
  */
-import { toHex } from '../bytes.ts';
+import { toHex } from '../base/bytes.ts';
 import { filenameKey, makeEntry, encodeLeaf, parseSubmission, visibleName } from '../leaf/index.ts';
 import type { Entry } from '../leaf/types.ts';
 import { leafHash } from '../merkle/hash.ts';
@@ -25,10 +25,10 @@ import { verifyInclusion } from '../merkle/verify.ts';
 import type { Checkpoint } from '../note/checkpoint.ts';
 import { verifyCheckpointWithPolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';
-import { failure, tagged } from './failure.ts';
+import { failure, tagged } from '../verify/failure.ts';
 import type { LogClient, SearchHit } from './http.ts';
 import type { TrustStore } from './truststore.ts';
-import { receiptCheck } from './artifact.ts';
+import { receiptCheck } from '../verify/artifact.ts';
 import { verifyStatement } from '../leaf/statement.ts';
 
 /** An entry proven included under the report's checkpoint. */

@@ -9,9 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { StamplogError } from '../errors.ts';
-import { parseStatementKey } from './keys.ts';
-import type { StatementKey } from './keys.ts';
+import { StamplogError } from '../base/errors.ts';
+import { parseStatementKey } from '../verify/keys.ts';
+import type { StatementKey } from '../verify/keys.ts';
 
 /** SHA-256 and size of the file at `path`, read as a stream (any size). */
 export async function hashFile(path: string): Promise<{ sha256: Uint8Array; size: number }> {

@@ -27,13 +27,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { StamplogError, isStamplogError } from '../errors.ts';
-import { toBase64 } from '../bytes.ts';
+import { StamplogError, isStamplogError } from '../base/errors.ts';
+import { toBase64 } from '../base/bytes.ts';
 import { verifyConsistency } from '../merkle/verify.ts';
 import { openCheckpoint } from '../note/checkpoint.ts';
 import type { Checkpoint } from '../note/checkpoint.ts';
 import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
-import { failure } from './failure.ts';
+import { failure } from '../verify/failure.ts';
 import { writeFileAtomic } from './files.ts';
 
 /** The trust store directory: `$STAMPLOG_HOME`, else `$XDG_CONFIG_HOME/stamplog`, else `~/.config/stamplog`. */

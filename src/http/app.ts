@@ -9,7 +9,7 @@
  */
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import { entryToJSON, toBase64, toHex } from '../leaf/index.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
 import { parseTilePath, TILE_WIDTH } from '../merkle/tiles.ts';

@@ -3,8 +3,8 @@
  * that they cannot answer differently: admission (parse, check, verify publisher signatures, all before
  * sequencing) and the answer (status and JSON text).
  */
-import { StamplogError } from '../errors.ts';
-import { duplicateMemberName } from '../json.ts';
+import { StamplogError } from '../base/errors.ts';
+import { duplicateMemberName } from '../base/json.ts';
 import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature } from '../leaf/index.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
@@ -124,7 +124,7 @@ export async function appendOne(log: TransparencyLog, metrics: Metrics, admitted
 
 /**
  * How a batch append answers: `receipts` (the default), a receipt for each submission; `multiproof`, one checkpoint
- * and one multi-leaf inclusion proof for all of them (src/log/receipts.ts multiproofBody).
+ * and one multi-leaf inclusion proof for all of them (src/receipts/receipts.ts multiproofBody).
  */
 export type BatchForm = 'receipts' | 'multiproof';
 

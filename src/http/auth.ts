@@ -5,7 +5,7 @@
  * Secrets never appear in errors or logs; only the submitter's name is returned.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 
 export interface SubmitterToken {
   name: string;

@@ -6,7 +6,7 @@
  * express app, so that error shapes stay defined in one place (problem.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toBase64 } from '../bytes.ts';
+import { toBase64 } from '../base/bytes.ts';
 import type { TransparencyLog } from '../log/log.ts';
 
 const PREFIX = '/api/v1/proofs/inclusion?';

@@ -16,7 +16,7 @@
  * follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import type { Submission } from '../leaf/types.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne, refuseDuplicateMembers } from './appends.ts';
@@ -81,7 +81,7 @@ export function fastAppend(deps: FastAppendDeps): (req: IncomingMessage, res: Se
       }
       refuseDuplicateMembers(text);
       const a = await respond(json);
-      // The answer is ASCII (src/json.ts): its latin1 bytes are its UTF-8 bytes, and copying them is cheaper.
+      // The answer is ASCII (src/base/json.ts): its latin1 bytes are its UTF-8 bytes, and copying them is cheaper.
       const bytes = typeof a.body === 'string' ? Buffer.from(a.body, 'latin1') : a.body;
       res.writeHead(a.status, { 'content-type': APPEND_CONTENT_TYPE, 'content-length': String(bytes.length) });
       res.end(bytes);

@@ -4,8 +4,8 @@
  * internal failures are not echoed (they may name paths); the code and a generic title are.
  */
 import type { ServerResponse } from 'node:http';
-import type { ErrorCode } from '../errors.ts';
-import { StamplogError } from '../errors.ts';
+import type { ErrorCode } from '../base/errors.ts';
+import { StamplogError } from '../base/errors.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   MALFORMED: 400,

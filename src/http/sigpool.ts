@@ -13,7 +13,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { ed25519Precheck } from '../crypto/ed25519.ts';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import type { SignatureJob } from '../leaf/entry.ts';
 
 /** A verifier of signature jobs: resolves true iff the job verifies under the project Ed25519 rule. */

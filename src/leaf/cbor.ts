@@ -28,7 +28,7 @@
  */
 import { Decoder } from 'cbor-x';
 import type { Options as CborXOptions } from 'cbor-x';
-import { StamplogError, malformed } from '../errors.ts';
+import { StamplogError, malformed } from '../base/errors.ts';
 
 /** A value of the supported CBOR subset. Maps decode as `Map`; plain objects are accepted when encoding. */
 export type CborValue = number | string | boolean | Uint8Array | readonly CborValue[] | CborMap | CborRecord;

@@ -1,14 +1,14 @@
 /**
  * The text encodings of the entry wire JSON (DESIGN §4), each with exactly one accepted spelling per
  * value so that parsing and printing round-trip:
- *   hex, base64  see src/bytes.ts (lowercase hex; canonical standard base64)
+ *   hex, base64  see src/base/bytes.ts (lowercase hex; canonical standard base64)
  *   time     RFC 3339 §5.6 UTC "YYYY-MM-DDTHH:MM:SS[.fraction]Z", upper-case T and Z, 1970 ≤ year ≤ 9999,
  *            no leap second, fraction of 1–9 digits (digits beyond the millisecond are dropped: the leaf
  *            stores ms); printed as Date#toISOString does ("…SS.sssZ").
  * Parsers return undefined for a bad spelling (callers name the field in their error).
  */
 
-export { toHex, fromHex, toBase64, fromBase64 } from '../bytes.ts';
+export { toHex, fromHex, toBase64, fromBase64 } from '../base/bytes.ts';
 
 /** The largest time the RFC 3339 form can carry here: 9999-12-31T23:59:59.999Z, in ms. */
 export const MAX_RFC3339_MS = 253_402_300_799_999;

@@ -28,8 +28,8 @@
  */
 import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.ts';
 import { sha256HexOfText } from '../crypto/sha256.ts';
-import { StamplogError, isStamplogError } from '../errors.ts';
-import { jsonStringASCII } from '../json.ts';
+import { StamplogError, isStamplogError } from '../base/errors.ts';
+import { jsonStringASCII } from '../base/json.ts';
 import { CborWriter, decodeCanonical, encodeKey } from './cbor.ts';
 import type { CborValue } from './cbor.ts';
 import { formatRfc3339Utc, fromBase64, fromHex, parseRfc3339Utc, toBase64, toHex } from './codec.ts';
@@ -441,7 +441,7 @@ export function entryToJSON(entry: Entry): EntryJSON {
 }
 
 /**
- * `JSON.stringify(entryToJSON(entry))` written directly, ASCII only (src/json.ts: characters from U+007F up as
+ * `JSON.stringify(entryToJSON(entry))` written directly, ASCII only (src/base/json.ts: characters from U+007F up as
  * \uXXXX escapes, so JSON.parse gives back exactly entryToJSON(entry)). Same members in the same order; for
  * servers that answer thousands of entries at once without building their JSON objects.
  */

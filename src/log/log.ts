@@ -16,7 +16,7 @@
  *
  * Reads never reveal anything beyond the published checkpoint's size.
  */
-import { StamplogError, isStamplogError } from '../errors.ts';
+import { StamplogError, isStamplogError } from '../base/errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
@@ -33,9 +33,9 @@ import { formatTlogProof } from '../note/tlogproof.ts';
 import type { LogStore, SearchField } from '../store/types.ts';
 import { DedupFilter } from './dedupfilter.ts';
 import { LeafHashIndex } from './leafindex.ts';
-import { ReceiptWriter, multiproofBody, receiptsBody } from './receipts.ts';
-import type { ReceiptItem } from './receipts.ts';
-import { ReceiptWorker } from './receiptworker.ts';
+import { ReceiptWriter, multiproofBody, receiptsBody } from '../receipts/receipts.ts';
+import type { ReceiptItem } from '../receipts/receipts.ts';
+import { ReceiptWorker } from '../receipts/worker.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, Sequencer } from './sequencer.ts';
 import { tileMismatch } from './tree.ts';
 import { SEARCH_FORMAT, searchKey, searchRows } from './searchrows.ts';
@@ -62,7 +62,7 @@ export interface LogConfig {
   sequencer?: Partial<SequencerOptions>;
   /**
    * Write the receipts of large appends (batches of RECEIPT_THREAD_MIN or more) on a worker thread with a replica
-   * of the tree (receiptworker.ts), off the thread that sequences; off by default.
+   * of the tree (worker.ts), off the thread that sequences; off by default.
    */
   receiptThread?: boolean;
   /** Witnesses to ask for cosignatures on their own cadence (DESIGN §4 step 7); none by default. */
@@ -316,7 +316,7 @@ export class TransparencyLog {
 
   /**
    * Like `append`, answering each receipt as its JSON text: `JSON.parse(text)` equals the Receipt `append`
-   * would give, and the text is ASCII only (src/json.ts). What the HTTP layer sends; it costs a fraction of
+   * would give, and the text is ASCII only (src/base/json.ts). What the HTTP layer sends; it costs a fraction of
    * building and serialising the receipt objects (consecutive leaves share most of their proof lines).
    * `check`: a check still running that must pass before `subs` are sequenced (Sequencer.submit).
    */

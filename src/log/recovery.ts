@@ -9,7 +9,7 @@
  *
  * CORRUPTION and ROLLBACK are not storage faults and are never retried: they need an operator.
  */
-import { isStamplogError } from '../errors.ts';
+import { isStamplogError } from '../base/errors.ts';
 import { isStorageFailure } from '../store/faults.ts';
 import type { LogStore } from '../store/types.ts';
 import type { TransparencyLog } from './log.ts';

@@ -24,7 +24,7 @@
  * refuses all later writes, including the batches already in flight behind the failed one; a restart
  * re-verifies everything from storage (see log.ts).
  */
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { leafHash } from '../merkle/hash.ts';
 import type { Entry, Submission } from '../leaf/types.ts';

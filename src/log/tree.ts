@@ -2,7 +2,7 @@
  * Glue between the sequencer's in-memory tree and the store's hash tiles: which tiles a batch changes, and
  * how to recompute hashes and roots from what the store actually holds (for verify-before-sign).
  */
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { HASH_SIZE, hashEqual, leafHash } from '../merkle/hash.ts';
 import { toHex } from '../leaf/codec.ts';

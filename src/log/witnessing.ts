@@ -16,9 +16,9 @@
  * that this log no longer holds: the data is stale (restored from an old copy). `onAhead` is told, and the log
  * stops writing rather than sign a fork of what the witness holds.
  */
-import { StamplogError } from '../errors.ts';
-import { toBase64 } from '../bytes.ts';
-import { readBodyCapped } from '../fetchbody.ts';
+import { StamplogError } from '../base/errors.ts';
+import { toBase64 } from '../base/bytes.ts';
+import { readBodyCapped } from '../base/fetchbody.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { cosignatureVerifier } from '../note/cosignature.ts';
 import { bytesEqual } from '../note/encoding.ts';

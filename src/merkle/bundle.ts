@@ -12,7 +12,7 @@
  * rejects whole extra leaves appended at the end. The format cannot grow in place: bigger leaves would
  * need another path (tlog-tiles lets a log serve other encodings at other URLs).
  */
-import { StamplogError, malformed } from '../errors.ts';
+import { StamplogError, malformed } from '../base/errors.ts';
 import { checkBytes, checkUint } from './check.ts';
 import { TILE_WIDTH } from './tiles.ts';
 

@@ -16,8 +16,8 @@
  *
  * Every failure is a StamplogError with code MALFORMED.
  */
-import { malformed, StamplogError } from '../errors.ts';
-import { fromBase64, toBase64 } from '../bytes.ts';
+import { malformed, StamplogError } from '../base/errors.ts';
+import { fromBase64, toBase64 } from '../base/bytes.ts';
 
 /** The standard, padded base64 encoding (RFC 4648 §4) of `bytes`. */
 export function base64Encode(bytes: Uint8Array): string {
@@ -126,8 +126,8 @@ export function writeUint32BE(b: Uint8Array, offset: number, n: number): void {
   b[offset + 3] = n & 255;
 }
 
-/** The concatenation of `parts` (shared with the rest of the project in src/bytes.ts). */
-export { concatBytes } from '../bytes.ts';
+/** The concatenation of `parts` (shared with the rest of the project in src/base/bytes.ts). */
+export { concatBytes } from '../base/bytes.ts';
 
 /** True iff `a` and `b` hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -27,7 +27,7 @@
  *
  * Evaluation walks the groups once in file order, so it is linear in the policy's size.
  */
-import { StamplogError, isStamplogError, malformed } from '../errors.ts';
+import { StamplogError, isStamplogError, malformed } from '../base/errors.ts';
 import { bytesEqual, findControl, parseDecimal, textAndBytes } from './encoding.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519, ed25519NoteVerifier, parseVerifierKey } from './keys.ts';
 import type { NoteVerifier, VerifierKey } from './keys.ts';

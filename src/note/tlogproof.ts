@@ -19,9 +19,9 @@
  * here: signatures, the index against the tree size and the proof against the root are the caller's
  * (see src/client). {@link formatTlogProof} writes exactly what {@link parseTlogProof} accepts.
  */
-import { hashLinesBase64 } from '../bytes.ts';
-import { asciiJSON } from '../json.ts';
-import { StamplogError, malformed } from '../errors.ts';
+import { hashLinesBase64 } from '../base/bytes.ts';
+import { asciiJSON } from '../base/json.ts';
+import { StamplogError, malformed } from '../base/errors.ts';
 import { base64Decode, base64Encode, isUint53, parseDecimal, textAndBytes } from './encoding.ts';
 import { MAX_NOTE_BYTES, parseNote } from './note.ts';
 import { parseCheckpoint } from './checkpoint.ts';
@@ -131,7 +131,7 @@ export function formatTlogProof(p: TlogProof): string {
 let lastCheckedNote: string | undefined;
 
 /**
- * Writes tlog-proofs as the inside of JSON string literals (no quotes; ASCII only, see src/json.ts) for a log
+ * Writes tlog-proofs as the inside of JSON string literals (no quotes; ASCII only, see src/base/json.ts) for a log
  * answering thousands of receipts against one checkpoint: for the same arguments,
  * `JSON.parse('"' + w.write(extra, index, lines, count, note) + '"')` equals
  * `formatTlogProof({ extra, index, proof, note })` where `lines` is the concatenation of `w.line(h)` for the

@@ -12,8 +12,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, getJson, removeDir, startServer, tempDir, treeSize, waitFor } from '../helpers/server.ts';
 import type { RunningServer } from '../helpers/server.ts';
-import { recordsFromDocument, versionFromFilename } from '../../src/client/pypi.ts';
-import { syntheticCorpus } from '../../src/client/corpus.ts';
+import { recordsFromDocument, versionFromFilename } from '../../src/ingest/pypi.ts';
+import { syntheticCorpus } from '../../src/ingest/corpus.ts';
 import { stamplog, show } from './helpers.ts';
 
 describe('reading index documents', () => {

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogClient, ServerError } from '../../src/client/http.ts';
-import { failedCheck } from '../../src/client/failure.ts';
+import { failedCheck } from '../../src/verify/failure.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 

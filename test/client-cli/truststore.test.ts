@@ -10,9 +10,9 @@ import { MemoryTree } from '../../src/merkle/memory.ts';
 import { signCheckpoint } from '../../src/note/checkpoint.ts';
 import { ed25519NoteSigner, generateSignerKey } from '../../src/note/keys.ts';
 import { TrustStore, defaultTrustHome } from '../../src/client/truststore.ts';
-import { failedCheck } from '../../src/client/failure.ts';
-import { formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../../src/client/requirements.ts';
-import { generateKeyPair } from '../../src/client/keys.ts';
+import { failedCheck } from '../../src/verify/failure.ts';
+import { formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../../src/verify/requirements.ts';
+import { generateKeyPair } from '../../src/verify/keys.ts';
 import { ServerError } from '../../src/client/http.ts';
 import { removeDir, tempDir } from '../helpers/server.ts';
 

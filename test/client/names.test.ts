@@ -3,15 +3,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { verifyArtifact, sameSubject } from '../../src/client/artifact.ts';
+import { verifyArtifact, sameSubject } from '../../src/verify/artifact.ts';
 import { leafOfHit } from '../../src/client/check.ts';
-import { verifyReceipt } from '../../src/client/receipt.ts';
-import { parsePublisherPin } from '../../src/client/requirements.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
+import { parsePublisherPin } from '../../src/verify/requirements.ts';
 import { signStatement, toHex } from '../../src/leaf/index.ts';
 import type { Submission } from '../../src/leaf/index.ts';
 import { generateSignerKey } from '../../src/note/keys.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { logKeys, openMemoryLog } from '../log/fixtures.ts';
 
 const policy = parsePolicy(`log ${logKeys().logVerifierKey}\nquorum none\n`);

@@ -14,7 +14,7 @@ import {
   ed25519VerifyPortable,
   ED25519_SMALL_ORDER_ENCODINGS,
 } from '../../src/crypto/ed25519.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { RFC8032, SPECCHECK } from '../helpers/ed25519cases.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);

@@ -9,7 +9,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import type { TransparencyLog } from '../../src/log/log.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { openCheckpoint } from '../../src/note/checkpoint.ts';

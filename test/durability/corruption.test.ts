@@ -14,8 +14,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Level } from 'level';
-import { isStamplogError } from '../../src/errors.ts';
-import type { StamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import type { StamplogError } from '../../src/base/errors.ts';
 import type { TransparencyLog } from '../../src/log/log.ts';
 import type { CommitBatch } from '../../src/store/types.ts';
 import { MemoryStore } from '../../src/store/memory.ts';

@@ -25,9 +25,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { multiproofChecker } from '../../src/client/backfill.ts';
+import { multiproofChecker } from '../../src/ingest/backfill.ts';
 import { multiproofAnswer } from '../../src/client/http.ts';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import type { Policy } from '../../src/note/policy.ts';
 import { openCheckpoint } from '../../src/note/checkpoint.ts';

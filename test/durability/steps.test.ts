@@ -7,11 +7,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import type { MemoryStoreFaults } from '../../src/store/memory.ts';
 import { verifyConsistency } from '../../src/merkle/verify.ts';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import { openTestLog, submission, testKeys } from './common.ts';
 

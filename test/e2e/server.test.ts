@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { otherNonceSignature, seededRandom } from '../helpers/crypto.ts';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import type { Policy } from '../../src/note/policy.ts';
 import { openCheckpoint } from '../../src/note/checkpoint.ts';

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { BodyBudget, DEFAULT_BODY_LIMITS, bodyReservation } from '../../src/http/bodybudget.ts';
 import { parseToken } from '../../src/http/auth.ts';
 import { createHandler } from '../../src/http/handler.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { listenLoopback, makeSubmission, waitFor } from '../helpers/server.ts';
 import { stalledUpload } from '../helpers/stalled.ts';
 import { openMemoryLog } from '../log/fixtures.ts';

@@ -6,7 +6,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, ED25519_SMALL_ORDER_ENCODINGS } from '../../src/crypto/ed25519.ts';
-import { fromHex } from '../../src/bytes.ts';
+import { fromHex } from '../../src/base/bytes.ts';
 import { SignatureWorkers } from '../../src/http/sigpool.ts';
 import { RFC8032, SPECCHECK } from '../helpers/ed25519cases.ts';
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Decoder } from 'cbor-x';
 import { CBOR_LIMITS, CborWriter, decodeCanonical, encodeCanonical, encodeKey } from '../../src/leaf/cbor.ts';
 import type { CborValue } from '../../src/leaf/cbor.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));

@@ -25,8 +25,8 @@ import type { Entry, Submission } from '../../src/leaf/index.ts';
 import { CborWriter, decodeCanonical, encodeCanonical, encodeKey } from '../../src/leaf/cbor.ts';
 import type { CborMap, CborRecord, CborValue } from '../../src/leaf/cbor.ts';
 import { ED25519_SMALL_ORDER_ENCODINGS, ed25519VerifyNode, ed25519VerifyPortable } from '../../src/crypto/ed25519.ts';
-import { isStamplogError } from '../../src/errors.ts';
-import type { StamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import type { StamplogError } from '../../src/base/errors.ts';
 import { entryArb, newSubmissionArb } from './arbitraries.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeLeaf, encodeLeaf, parseSubmission, submissionToJSON } from '../../src/leaf/index.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { entryArb, submissionArb } from './arbitraries.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

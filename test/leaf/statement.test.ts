@@ -5,7 +5,7 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { signStatement, statementBytes, statementFor, verifyStatement } from '../../src/leaf/statement.ts';
 import type { StatementFields } from '../../src/leaf/statement.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);
 

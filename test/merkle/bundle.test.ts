@@ -10,7 +10,7 @@ import {
   tileData,
   tilesForSize,
 } from '../../src/merkle/index.ts';
-import { StamplogError } from '../../src/errors.ts';
+import { StamplogError } from '../../src/base/errors.ts';
 import { ascii, assertStamplogError, hex, unhex } from './reference.ts';
 
 const leavesArb = fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 256 });

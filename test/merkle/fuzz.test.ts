@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StamplogError } from '../../src/errors.ts';
+import { StamplogError } from '../../src/base/errors.ts';
 import {
   MAX_TREE_SIZE,
   MemoryTree,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RootMismatchError } from '../../src/errors.ts';
+import { RootMismatchError } from '../../src/base/errors.ts';
 import {
   MemoryTree,
   multiInclusionProofFromHashes,

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { sha256 } from '../../src/crypto/sha256.ts';
-import { StamplogError, type ErrorCode } from '../../src/errors.ts';
+import { StamplogError, type ErrorCode } from '../../src/base/errors.ts';
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));

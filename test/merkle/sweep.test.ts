@@ -9,7 +9,7 @@
 // No "wrong size is rejected" rule is asserted: RFC 6962 proofs do not always bind the tree size.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RootMismatchError } from '../../src/errors.ts';
+import { RootMismatchError } from '../../src/base/errors.ts';
 import {
   MemoryTree,
   hashEqual,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RootMismatchError, StamplogError } from '../../src/errors.ts';
+import { RootMismatchError, StamplogError } from '../../src/base/errors.ts';
 import {
   MemoryTree,
   locateStoredHash,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { StamplogError } from '../../src/errors.ts';
+import { StamplogError } from '../../src/base/errors.ts';
 import {
   MemoryTree,
   rootFromInclusionProof,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RootMismatchError } from '../../src/errors.ts';
+import { RootMismatchError } from '../../src/base/errors.ts';
 import {
   EMPTY_ROOT,
   MAX_PROOF_HASHES,

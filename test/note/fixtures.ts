@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { isStamplogError } from '../../src/errors.ts';
-import type { ErrorCode } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import type { ErrorCode } from '../../src/base/errors.ts';
 
 const SUMDB = fileURLToPath(new URL('./vectors/sumdb/', import.meta.url));
 

@@ -13,7 +13,7 @@ import {
   signNote,
 } from '../../src/note/index.ts';
 import type { NoteVerifier } from '../../src/note/index.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { assertCode, goDoc, seed, spec, sumdb } from './fixtures.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);

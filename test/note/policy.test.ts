@@ -14,7 +14,7 @@ import {
   verifyCheckpointWithPolicy,
 } from '../../src/note/index.ts';
 import type { Policy } from '../../src/note/index.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { assertCode, seed, witnessNetwork } from './fixtures.ts';
 
 const log = generateSignerKey('log.example/policy', seed(30));

@@ -7,7 +7,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryTree } from '../../src/merkle/memory.ts';
-import type * as receiptworker from '../../src/log/receiptworker.ts';
+import type * as receiptworker from '../../src/receipts/worker.ts';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/server.ts';
 
 describe('a receipt worker whose thread cannot start', () => {
@@ -16,8 +16,8 @@ describe('a receipt worker whose thread cannot start', () => {
 
   it('fails its requests and closes at once', async () => {
     cpSync(join(REPO_ROOT, 'src'), join(dir, 'src'), { recursive: true });
-    rmSync(join(dir, 'src/log/receiptthread.mjs'));
-    const { ReceiptWorker } = (await import(pathToFileURL(join(dir, 'src/log/receiptworker.ts')).href)) as typeof receiptworker;
+    rmSync(join(dir, 'src/receipts/thread.mjs'));
+    const { ReceiptWorker } = (await import(pathToFileURL(join(dir, 'src/receipts/worker.ts')).href)) as typeof receiptworker;
     const tree = new MemoryTree();
     tree.append(new Uint8Array([1]));
     const worker = new ReceiptWorker(tree);

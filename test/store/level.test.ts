@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { LevelStore } from '../../src/store/level.ts';
 import { leafKey } from '../../src/store/keys.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { runStoreConformance } from './conformance.ts';
 
 runStoreConformance('level', async () => {

@@ -1,12 +1,12 @@
 /**
- * The backfill's check of multi-proof answers (src/client/backfill.ts multiproofChecker) against answers a real
+ * The backfill's check of multi-proof answers (src/ingest/backfill.ts multiproofChecker) against answers a real
  * in-process log wrote: an honest answer passes, and every kind of lie about where or when an entry was logged,
  * which entry it was, or who signed the checkpoint fails with the check it belongs to.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { multiproofChecker } from '../../src/client/backfill.ts';
-import { failedCheck } from '../../src/client/failure.ts';
+import { multiproofChecker } from '../../src/ingest/backfill.ts';
+import { failedCheck } from '../../src/verify/failure.ts';
 import { multiproofAnswer } from '../../src/client/http.ts';
 import type { MultiproofAnswer } from '../../src/client/http.ts';
 import { generateCosignerKey } from '../../src/note/cosignature.ts';

@@ -1,5 +1,5 @@
 /**
- * The receipt thread's body (see receiptworker.ts): a replica of the log's tree, grown by the leaf hashes the
+ * The receipt thread's body (see worker.ts): a replica of the log's tree, grown by the leaf hashes the
  * sequencer appends, and a ReceiptWriter over it. Each request names the checkpoint (size, root, note) and the
  * items; the answer is the whole `{"receipts": [ … ]}` body as bytes, or an error.
  *
@@ -10,11 +10,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { hashEqual, leafHash } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
 import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './receipts.ts';
-import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './receiptworker.ts';
-import { unpackItems } from './receiptworker.ts';
+import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './worker.ts';
+import { unpackItems } from './worker.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('receiptthread.ts runs only as a worker');
+if (port === null) throw new Error('thread.ts runs only as a worker');
 const data = workerData as ReceiptThreadData;
 const tree = MemoryTree.fromSnapshot(data.size, new Uint8Array(data.stored));
 const writer = new ReceiptWriter(tree);
@@ -25,7 +25,7 @@ function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptT
   if (broken !== undefined) throw new Error(broken);
   if (m.size > tree.size) throw new Error(`checkpoint size ${m.size} is beyond the replica (${tree.size})`);
   if (!hashEqual(tree.rootAt(m.size), new Uint8Array(m.root))) throw new Error(`the replica's root at size ${m.size} differs from the checkpoint's`);
-  // The body is written straight into bytes as each receipt is made: ASCII text (src/json.ts), so its latin1
+  // The body is written straight into bytes as each receipt is made: ASCII text (src/base/json.ts), so its latin1
   // bytes are its UTF-8 bytes; no joined string is ever built. Its own ArrayBuffer, so it can be transferred.
   let bytes = Buffer.allocUnsafeSlow(4096 + 4 * m.items.byteLength); // a receipt is ~4× its packed item
   let at = bytes.write(BODY_OPEN, 0, 'latin1');

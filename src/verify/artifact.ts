@@ -19,9 +19,9 @@
  * signature entry about `Requests` and a filename in NFD is about the artifact `requests` in NFC. Nothing here
  * touches the network; the clock is the caller's `now`.
  */
-import { isStamplogError } from '../errors.ts';
-import type { StamplogError } from '../errors.ts';
-import { toBase64, toHex } from '../bytes.ts';
+import { isStamplogError } from '../base/errors.ts';
+import type { StamplogError } from '../base/errors.ts';
+import { toBase64, toHex } from '../base/bytes.ts';
 import { filenameKey, projectKey } from '../leaf/names.ts';
 import { verifyStatement } from '../leaf/statement.ts';
 import type { Entry, Subject } from '../leaf/types.ts';

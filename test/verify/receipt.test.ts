@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { verifyReceipt } from '../../src/client/receipt.ts';
+import { verifyReceipt } from '../../src/verify/receipt.ts';
 import { parsePolicy } from '../../src/note/policy.ts';
 import { parseTlogProof, formatTlogProof } from '../../src/note/tlogproof.ts';
 import { generateCosignerKey } from '../../src/note/cosignature.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { artifact, logKeys, openMemoryLog } from '../log/fixtures.ts';
 
 const keys = logKeys();

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BloomFilter, GrowingBloomFilter } from '../src/bloom.ts';
+import { BloomFilter, GrowingBloomFilter } from '../../src/base/bloom.ts';
 
 describe('GrowingBloomFilter', () => {
   it('never forgets a key, across every growth step', () => {

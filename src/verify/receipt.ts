@@ -7,7 +7,7 @@
  *   3. the leaf is a canonical stamplog entry (DESIGN §3), decoded strictly.
  * Nothing here touches the network or the clock.
  */
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import { leafHash } from '../merkle/hash.ts';
 import { verifyInclusion } from '../merkle/verify.ts';
 import { parseTlogProof } from '../note/tlogproof.ts';

@@ -32,10 +32,10 @@ import { verifyMultiInclusion } from '../merkle/multiproof.ts';
 import type { Checkpoint } from '../note/checkpoint.ts';
 import { verifyCheckpointWithPolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';
-import { receiptCheck } from './artifact.ts';
-import { failure, tagged } from './failure.ts';
-import { writeFileAtomic } from './files.ts';
-import type { LogClient, MultiproofAnswer } from './http.ts';
+import { receiptCheck } from '../verify/artifact.ts';
+import { failure, tagged } from '../verify/failure.ts';
+import { writeFileAtomic } from '../client/files.ts';
+import type { LogClient, MultiproofAnswer } from '../client/http.ts';
 import { readDocuments, recordsFromDocument } from './pypi.ts';
 import type { BackfillRecord, Skipped } from './pypi.ts';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fromBase64, fromBase64Portable, fromHex, hashLinesBase64, toBase64, toBase64Portable, toHex, toHexPortable } from '../src/bytes.ts';
+import { fromBase64, fromBase64Portable, fromHex, hashLinesBase64, toBase64, toBase64Portable, toHex, toHexPortable } from '../../src/base/bytes.ts';
 
 describe('bytes: hex and base64', () => {
   it('the Buffer and portable encoders agree on arbitrary bytes, and decoding inverts them', () => {

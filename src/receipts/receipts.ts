@@ -1,17 +1,17 @@
 /**
  * Receipts (DESIGN §3) as JSON text: `{"index", "leafHash", "entry", "proof", "duplicate"}` with the C2SP
  * tlog-proof of the leaf against a checkpoint, written straight to text (no receipt objects, no
- * JSON.stringify), ASCII only (src/json.ts). One writer per tree: it remembers the proof lines of the latest tree
+ * JSON.stringify), ASCII only (src/base/json.ts). One writer per tree: it remembers the proof lines of the latest tree
  * size, so that a batch of consecutive leaves renders each distinct proof hash once. Used on the log's thread
- * (log.ts) and on the receipt thread (receiptthread.ts), so both write the same bytes.
+ * (log.ts) and on the receipt thread (thread.ts), so both write the same bytes.
  */
-import { toBase64, toHex } from '../bytes.ts';
-import { jsonStringASCII } from '../json.ts';
+import { toBase64, toHex } from '../base/bytes.ts';
+import { jsonStringASCII } from '../base/json.ts';
 import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
 import type { ProofTextCache } from '../merkle/prove.ts';
 import { TlogProofJSONWriter } from '../note/tlogproof.ts';
-import type { Sequenced } from './sequencer.ts';
+import type { Sequenced } from '../log/sequencer.ts';
 
 /** What a receipt is about: a logged leaf, its entry as JSON text (entryJSONText), whether it was already logged. */
 export interface ReceiptItem {

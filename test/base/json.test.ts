@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { duplicateMemberName } from '../src/json.ts';
+import { duplicateMemberName } from '../../src/base/json.ts';
 
 /** A reference: the JSON text parsed by a small recursive reader that reports the first repeated name. */
 function referenceDuplicate(text: string): string | undefined {

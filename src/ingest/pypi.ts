@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseRfc3339Utc } from '../leaf/codec.ts';
 import { parseSubmission } from '../leaf/entry.ts';
 import type { Submission, SubmissionJSON } from '../leaf/types.ts';
-import { failure } from './failure.ts';
+import { failure } from '../verify/failure.ts';
 
 /** One file of the index's history, ready to append: the wire JSON and its parsed submission. */
 export interface BackfillRecord {

@@ -15,8 +15,8 @@
  * publisher or vetter key may be given either as a verifier key string or as that key in standard base64.
  * Pure: the caller draws seeds from a CSPRNG and reads key files (files.ts).
  */
-import { StamplogError } from '../errors.ts';
-import { fromBase64 } from '../bytes.ts';
+import { StamplogError } from '../base/errors.ts';
+import { fromBase64 } from '../base/bytes.ts';
 import {
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,

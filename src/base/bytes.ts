@@ -4,7 +4,7 @@
  *   base64   RFC 4648 §4 standard alphabet, "=" padding, unused bits zero (§3.5)
  * Decoders return undefined for any other spelling (callers name the field in their own error). On Node.js the
  * encoders and decoders use Buffer (native code, several times faster for the many hashes and leaves a log
- * prints); elsewhere a portable implementation with the same results (cross-checked in test/bytes.test.ts).
+ * prints); elsewhere a portable implementation with the same results (cross-checked in test/base/bytes.test.ts).
  */
 
 type BufferLike = { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): { toString(enc: string): string; length: number; buffer: ArrayBufferLike; byteOffset: number } };

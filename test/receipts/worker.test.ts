@@ -3,15 +3,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryTree } from '../../src/merkle/memory.ts';
-import { isStamplogError } from '../../src/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { RECEIPT_THREAD_MIN } from '../../src/log/log.ts';
-import { ReceiptWorker, packItems, unpackItems } from '../../src/log/receiptworker.ts';
+import { ReceiptWorker, packItems, unpackItems } from '../../src/receipts/worker.ts';
 import { createServer } from 'node:http';
 import { createApp } from '../../src/http/app.ts';
 import { parseToken } from '../../src/http/auth.ts';
 import { submissionToJSON } from '../../src/leaf/index.ts';
 import { listenLoopback } from '../helpers/server.ts';
-import { artifact, openMemoryLog } from './fixtures.ts';
+import { artifact, openMemoryLog } from '../log/fixtures.ts';
 
 const text = (body: string | Uint8Array) => (typeof body === 'string' ? body : Buffer.from(body).toString('latin1'));
 

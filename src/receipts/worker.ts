@@ -4,20 +4,20 @@
  * entries, and that thread is the one every request and every batch waits for. The worker keeps a replica of
  * the tree (a snapshot at start-up, then every leaf hash the sequencer appends, in order) and answers with the
  * finished body bytes, which are transferred, not copied. It checks the replica against every checkpoint and
- * every leaf before writing (receiptthread.ts), and the bytes are exactly what ReceiptWriter writes on the log's
- * thread (test/log/receiptworker.test.ts).
+ * every leaf before writing (thread.ts), and the bytes are exactly what ReceiptWriter writes on the log's
+ * thread (test/receipts/worker.test.ts).
  */
 import { Worker } from 'node:worker_threads';
-import { StamplogError } from '../errors.ts';
+import { StamplogError } from '../base/errors.ts';
 import type { Hash } from '../merkle/hash.ts';
 import type { MemoryTree } from '../merkle/memory.ts';
 
 /**
- * The worker's entry point: in the compiled build (dist/) receiptthread.js next to this module; when this module
- * runs as TypeScript (tests and benchmarks, under tsx) receiptthread.mjs, which registers tsx in the new thread
- * before loading receiptthread.ts.
+ * The worker's entry point: in the compiled build (dist/) thread.js next to this module; when this module
+ * runs as TypeScript (tests and benchmarks, under tsx) thread.mjs, which registers tsx in the new thread
+ * before loading thread.ts.
  */
-const THREAD_ENTRY = new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './receiptthread.mjs' : './receiptthread.js', import.meta.url);
+const THREAD_ENTRY = new URL(new URL(import.meta.url).pathname.endsWith('.ts') ? './thread.mjs' : './thread.js', import.meta.url);
 
 /** The worker's start-up data: a snapshot of the tree (MemoryTree.snapshot). */
 export interface ReceiptThreadData {
@@ -91,7 +91,7 @@ export class ReceiptWorker {
   constructor(tree: MemoryTree) {
     const { size, stored } = tree.snapshot();
     const data: ReceiptThreadData = { size, stored: stored.buffer as ArrayBuffer };
-    // No execArgv: under tsx the entry point registers it itself (see receiptthread.mjs).
+    // No execArgv: under tsx the entry point registers it itself (see thread.mjs).
     this.#worker = new Worker(THREAD_ENTRY, { workerData: data, transferList: [data.stored], execArgv: [] });
     this.#worker.unref();
     this.#worker.on('message', (m: FromReceiptThread) => this.#settle(m));
