@@ -34,6 +34,7 @@
  * signatures).
  */
 import { isStamplogError } from '../src/base/errors.ts';
+import { CANONICAL_DECIMAL } from '../src/base/decimal.ts';
 import { projectKey, verifySubmissionSignature } from '../src/leaf/index.ts';
 import { fromBase64 } from '../src/base/bytes.ts';
 import type { Alert, AlertType } from './alerts.ts';
@@ -74,9 +75,11 @@ export function encodeFilenameRecord(r: FilenameRecord): string {
   return `${r.index} ${r.sha256}`;
 }
 
+const RECORD = new RegExp(`^(${CANONICAL_DECIMAL}) ([0-9a-f]{64})$`);
+
 /** The record of a stored form, or undefined if `v` is not one. */
 export function decodeFilenameRecord(v: string): FilenameRecord | undefined {
-  const m = /^(0|[1-9][0-9]*) ([0-9a-f]{64})$/.exec(v);
+  const m = RECORD.exec(v);
   return m === null ? undefined : { index: Number(m[1]), sha256: m[2] };
 }
 

@@ -23,6 +23,7 @@
  * racing requests can never roll the stored size back: the second sees the first's size and gets 409.
  */
 import { isStamplogError } from '../src/base/errors.ts';
+import { CANONICAL_DECIMAL } from '../src/base/decimal.ts';
 import { emptyRoot, verifyConsistency } from '../src/merkle/index.ts';
 import {
   MAX_NOTE_BYTES,
@@ -85,7 +86,7 @@ export interface AddCheckpointRequest {
 export function parseAddCheckpoint(body: string): AddCheckpointRequest {
   const nl = body.indexOf('\n');
   if (nl < 0) throw new BadRequest('no old size line');
-  const m = /^old (0|[1-9][0-9]{0,15})$/.exec(body.slice(0, nl));
+  const m = new RegExp(`^old (${CANONICAL_DECIMAL})$`).exec(body.slice(0, nl));
   if (m === null || !Number.isSafeInteger(Number(m[1]))) throw new BadRequest('malformed old size line');
   const oldSize = Number(m[1]);
   const proof: Uint8Array[] = [];

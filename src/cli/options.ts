@@ -1,6 +1,7 @@
 /** Option parsers shared by the `stamplog` and `stamplog-monitor` command lines (commander). */
 import { createRequire } from 'node:module';
 import type * as commander from 'commander';
+import { canonicalDecimal } from '../base/decimal.ts';
 
 // Through `require`, as src/cli/main.ts loads commander (CommonJS): an ESM import of it costs start-up time.
 const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof commander;
@@ -8,8 +9,8 @@ const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as 
 /** A parser for canonical decimal integers from `min` to `max`. */
 export function integer(min: number, max: number): (v: string) => number {
   return (v: string): number => {
-    const n = Number(v);
-    if (!/^(0|[1-9][0-9]*)$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    const n = canonicalDecimal(v);
+    if (n === undefined || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     return n;
   };
 }

@@ -7,10 +7,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toBase64 } from '../base/bytes.ts';
+import { canonicalDecimal } from '../base/decimal.ts';
 import type { TransparencyLog } from '../log/log.ts';
 
 const PREFIX = '/api/v1/proofs/inclusion?';
-const CANONICAL = /^(?:0|[1-9][0-9]{0,15})$/;
 
 /** Returns a handler that serves the fast path and answers true, or answers false to let express handle it. */
 export function fastReads(log: TransparencyLog): (req: IncomingMessage, res: ServerResponse) => boolean {
@@ -23,9 +23,10 @@ export function fastReads(log: TransparencyLog): (req: IncomingMessage, res: Ser
       const eq = part.indexOf('=');
       const name = part.slice(0, eq);
       const value = part.slice(eq + 1);
-      if (eq < 0 || !CANONICAL.test(value)) return false;
-      if (name === 'index' && index === undefined) index = Number(value);
-      else if (name === 'size' && size === undefined) size = Number(value);
+      const n = eq < 0 ? undefined : canonicalDecimal(value);
+      if (n === undefined) return false;
+      if (name === 'index' && index === undefined) index = n;
+      else if (name === 'size' && size === undefined) size = n;
       else return false;
     }
     const published = log.readableSize;

@@ -3,15 +3,13 @@
  * "+5", " 5", "05", "5.0" or "1e3"), within safe integers; hashes exactly 64 lowercase hex digits.
  */
 import { StamplogError } from '../base/errors.ts';
+import { canonicalDecimal } from '../base/decimal.ts';
 import { fromHex } from '../leaf/codec.ts';
 
 /** The non-negative integer in `text`, named `what` in errors; MALFORMED unless canonical and ≤ 2^53 − 1. */
 export function parseIndex(text: unknown, what: string): number {
-  if (typeof text !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(text)) {
-    throw new StamplogError('MALFORMED', `${what}: expected a canonical non-negative decimal integer`);
-  }
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new StamplogError('MALFORMED', `${what}: larger than 2^53 − 1`);
+  const n = canonicalDecimal(text);
+  if (n === undefined) throw new StamplogError('MALFORMED', `${what}: expected a canonical non-negative decimal integer ≤ 2^53 − 1`);
   return n;
 }
 

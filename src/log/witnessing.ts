@@ -17,6 +17,7 @@
  * stops writing rather than sign a fork of what the witness holds.
  */
 import { StamplogError } from '../base/errors.ts';
+import { CANONICAL_DECIMAL } from '../base/decimal.ts';
 import { toBase64 } from '../base/bytes.ts';
 import { readBodyCapped } from '../base/fetchbody.ts';
 import type { Hash } from '../merkle/hash.ts';
@@ -264,7 +265,7 @@ export class Witnessing {
         const body = `old ${old}\n${proof.map((h) => `${toBase64(h)}\n`).join('')}\n${cp.note}`;
         const res = await this.#post(w.witness.url as string, body, AbortSignal.timeout(this.#opts.timeoutMs));
         if (res.status === 409 && res.contentType.split(';')[0].trim() === 'text/x.tlog.size') {
-          const m = /^(0|[1-9][0-9]{0,15})\n?$/.exec(res.body);
+          const m = new RegExp(`^(${CANONICAL_DECIMAL})\n?$`).exec(res.body);
           const size = m === null ? NaN : Number(m[1]);
           if (!Number.isSafeInteger(size)) throw new Error('409 with a malformed size');
           if (size > cp.size) {

@@ -95,18 +95,8 @@ function tooLarge(what: string, maxBytes: number): StamplogError {
   return new StamplogError('TOO_LARGE', `${what}: larger than ${maxBytes} bytes`, { details: { maxBytes } });
 }
 
-const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/;
-
-/**
- * The value of the canonical decimal `s` (no sign, no leading zeros, no spaces, ≤ 2^53 − 1);
- * throws MALFORMED (naming `what`) for anything else.
- */
-export function parseDecimal(s: string, what: string): number {
-  if (typeof s !== 'string' || !DECIMAL.test(s)) throw malformed(`${what}: not a canonical decimal`);
-  const n = Number(s);
-  if (n > Number.MAX_SAFE_INTEGER) throw malformed(`${what}: larger than 2^53 - 1`);
-  return n;
-}
+/** Canonical decimals are parsed in one place for the whole project. */
+export { parseDecimal } from '../base/decimal.ts';
 
 /** True iff `n` is an integer in [0, 2^53 − 1], the range every count and index here may take. */
 export function isUint53(n: unknown): n is number {

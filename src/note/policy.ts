@@ -28,7 +28,8 @@
  * Evaluation walks the groups once in file order, so it is linear in the policy's size.
  */
 import { StamplogError, isStamplogError, malformed } from '../base/errors.ts';
-import { bytesEqual, findControl, parseDecimal, textAndBytes } from './encoding.ts';
+import { bytesEqual, findControl, textAndBytes } from './encoding.ts';
+import { canonicalDecimal } from '../base/decimal.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519, ed25519NoteVerifier, parseVerifierKey } from './keys.ts';
 import type { NoteVerifier, VerifierKey } from './keys.ts';
 import { cosignatureTimestamp, cosignatureVerifier } from './cosignature.ts';
@@ -77,7 +78,6 @@ export interface Policy {
 }
 
 const BLANKS = /[ \t]+/;
-const THRESHOLD = /^[1-9][0-9]*$/;
 
 function lineError(line: number, message: string, cause?: unknown): StamplogError {
   return new StamplogError('MALFORMED', `policy line ${line}: ${message}`, {
@@ -150,8 +150,9 @@ export function parsePolicy(input: string | Uint8Array): Policy {
         if (k === 'all') threshold = members.length;
         else if (k === 'any') threshold = 1;
         else {
-          if (!THRESHOLD.test(k)) throw lineError(n, `threshold ${JSON.stringify(k)} is not all, any or a decimal`);
-          threshold = parseDecimal(k, `policy line ${n}: threshold`);
+          const k1 = canonicalDecimal(k);
+          if (k1 === undefined || k1 === 0) throw lineError(n, `threshold ${JSON.stringify(k)} is not all, any or a decimal`);
+          threshold = k1;
           // §Defining a witness group: it is required that 1 <= k <= n.
           if (threshold > members.length) throw lineError(n, `threshold ${k} exceeds the ${members.length} members`);
         }
