@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashEqual, leafHash } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
-import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './receipts.ts';
+import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './writer.ts';
 import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './worker.ts';
 import { unpackItems } from './worker.ts';
 
