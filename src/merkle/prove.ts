@@ -200,6 +200,9 @@ function resetFolds(cache: FoldCache, size: number): void {
   cache.size = size;
 }
 
+// The public entry points, in the same four forms for both proofs (indexes to read, from read hashes, reading
+// synchronously, reading asynchronously): a deliberate parallel, each one line over the proof's plan.
+
 /** Returns the stored-hash indexes inclusionProofFromHashes(index, size, …) needs; requires index < size ≤ 2^52. */
 export function inclusionProofIndexes(index: number, size: number): number[] {
   return inclusionPlan(index, size).indexes;
