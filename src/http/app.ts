@@ -219,16 +219,19 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  const notYetPublished = () => new StamplogError('PUSHBACK', 'no checkpoint has been cosigned by the witness quorum yet', { details: { retryAfterSeconds: 1 } });
-
-  app.get('/checkpoint', (_req, res) => {
+  /** A handler answering from the published checkpoint; PUSHBACK while a required witness quorum has cosigned none yet. */
+  const fromPublished = (answer: (res: Response, cp: NonNullable<TransparencyLog['published']>) => void) => (_req: Request, res: Response) => {
     const cp = log.published;
-    if (cp === undefined) {
-      sendProblem(res, notYetPublished());
-      return;
-    }
-    res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(cp.note);
-  });
+    if (cp === undefined) sendProblem(res, new StamplogError('PUSHBACK', 'no checkpoint has been cosigned by the witness quorum yet', { details: { retryAfterSeconds: 1 } }));
+    else answer(res, cp);
+  };
+
+  app.get(
+    '/checkpoint',
+    fromPublished((res, cp) => {
+      res.set({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=2' }).send(cp.note);
+    }),
+  );
 
   // C2SP tlog-tiles: hash tiles and entry bundles. Full tiles never change: cache them forever.
   app.get(
@@ -246,24 +249,22 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/api/v1/log', (_req, res) => {
-    const cp = log.published;
-    if (cp === undefined) {
-      sendProblem(res, notYetPublished());
-      return;
-    }
-    res.json({
-      origin: log.origin,
-      size: cp.size,
-      rootHash: toHex(cp.root),
-      logKey: log.logVerifierKey,
-      timestampKey: log.timestampVerifierKey,
-      witnessPolicy: deps.witnessPolicy ?? null,
-      witnessed: log.witnesses?.latest === undefined ? null : { size: log.witnesses.latest.size, witnesses: log.witnesses.latest.witnesses },
-      checkpoint: cp.note,
-      limits: LIMITS,
-    });
-  });
+  app.get(
+    '/api/v1/log',
+    fromPublished((res, cp) => {
+      res.json({
+        origin: log.origin,
+        size: cp.size,
+        rootHash: toHex(cp.root),
+        logKey: log.logVerifierKey,
+        timestampKey: log.timestampVerifierKey,
+        witnessPolicy: deps.witnessPolicy ?? null,
+        witnessed: log.witnesses?.latest === undefined ? null : { size: log.witnesses.latest.size, witnesses: log.witnesses.latest.witnesses },
+        checkpoint: cp.note,
+        limits: LIMITS,
+      });
+    }),
+  );
 
   app.get(
     '/api/v1/entries/:index',

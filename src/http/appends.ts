@@ -117,14 +117,14 @@ export const APPEND_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Appends one admitted submission: 201 with its receipt, or 200 with the original's for a duplicate. */
 export async function appendOne(log: TransparencyLog, metrics: Metrics, admitted: Admitted): Promise<AppendAnswer> {
-  const { receipts, duplicates } = await log.appendJSON([admitted.sub], admitted.check);
+  const { body, duplicates } = await log.append([admitted.sub], { receipts: 'receipt', check: admitted.check });
   metrics.appended(1 - duplicates, duplicates);
-  return { status: duplicates > 0 ? 200 : 201, body: receipts[0] };
+  return { status: duplicates > 0 ? 200 : 201, body };
 }
 
 /**
  * How a batch append answers: `receipts` (the default), a receipt for each submission; `multiproof`, one checkpoint
- * and one multi-leaf inclusion proof for all of them (src/receipts/receipts.ts multiproofBody).
+ * and one multi-leaf inclusion proof for all of them (src/receipts/multiproof.ts).
  */
 export type BatchForm = 'receipts' | 'multiproof';
 
@@ -148,7 +148,7 @@ export function batchForm(search: string): BatchForm {
 
 /** Appends an admitted batch: 200 with `{"receipts": [ … ]}` in order, or the multi-proof form. */
 export async function appendBatch(log: TransparencyLog, metrics: Metrics, subs: Submission[], form: BatchForm = 'receipts'): Promise<AppendAnswer> {
-  const { body, count, duplicates } = form === 'multiproof' ? await log.appendBatchMultiproof(subs) : await log.appendBatchBody(subs);
+  const { body, count, duplicates } = await log.append(subs, { receipts: form });
   metrics.appended(count - duplicates, duplicates);
   return { status: 200, body };
 }

@@ -1,8 +1,7 @@
 /**
  * A fast path for the writes, `POST /api/v1/entries` (every upload to the index calls it) and
- * `POST /api/v1/entries/batch` (backfills, busy indexes), straight on node:http. Measured on this machine, express's routing, body-parser and response layers cost ~90 µs per
- * request — a trivial express JSON handler answers ~8,000 req/s where the same handler on node:http answers
- * ~26,000 — which is more than sequencing the entry costs.
+ * `POST /api/v1/entries/batch` (backfills, busy indexes), straight on node:http: express's routing, body-parser
+ * and response layers cost more per request than sequencing the entry does (docs/benchmarks.md).
  *
  * The fast path takes a request only when its headers are the plain case: exactly that method and URL (for a
  * batch, no query string or exactly `?receipts=multiproof`), a Content-Type of application/json (charset absent

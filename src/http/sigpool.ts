@@ -1,6 +1,6 @@
 /**
  * Ed25519 verification of publisher signatures on worker threads, so that the event loop that parses requests
- * and sequences entries does not spend ~100 µs of OpenSSL per signed submission. The project rule is split
+ * and sequences entries does not spend the cost of an OpenSSL verification on each signed submission. The project rule is split
  * where it is cheap to split: steps 1–6 (lengths, S < L, canonical and not-small-order A and R; key checks
  * cached) run here through `ed25519Precheck`, and only step 7, the cofactorless equation, runs in OpenSSL on a
  * worker — exactly what `ed25519Verify` does on one thread, so both give the same answer on every input.
@@ -20,8 +20,8 @@ import type { SignatureJob } from '../leaf/entry.ts';
 export type AsyncSignatureVerifier = (job: SignatureJob) => Promise<boolean>;
 
 // Packed job: u32 message length | 32-byte key | 64-byte signature | message. Answer: one byte per job.
-// The equation runs in libsodium (sodium-native, an optional dependency: 41 µs a verification here) when it
-// loads, else in OpenSSL (node:crypto, 95 µs). Both evaluate the same cofactorless equation, encode([S]B − [k]A)
+// The equation runs in libsodium (sodium-native, an optional dependency, faster than OpenSSL: docs/benchmarks.md)
+// when it loads, else in OpenSSL (node:crypto). Both evaluate the same cofactorless equation, encode([S]B − [k]A)
 // = R; libsodium's own checks of A, R and S are those of steps 1–6, which have already passed (precheck).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -131,8 +131,8 @@ export class SignatureWorkers {
     this.#scheduled = false;
     const queued = this.#queue;
     this.#queue = [];
-    // Small messages: a job's answer waits for every job of its message, so a message of 64 jobs would hold
-    // the first submitter back for ~5 ms of OpenSSL; 8 jobs (~0.6 ms) keep latency low at the same CPU cost.
+    // Small messages: a job's answer waits for every job of its message, so a large message would hold the first
+    // submitter back for all of its verifications; small ones keep latency low at the same CPU cost.
     for (let at = 0; at < queued.length; at += JOBS_PER_MESSAGE) this.#send(queued.slice(at, at + JOBS_PER_MESSAGE));
   }
 

@@ -1,9 +1,9 @@
 /**
  * The sequencer's first look at a dedup key: a growing Bloom filter (src/base/bloom.ts) of every key logged, loaded
  * from the store at start-up and extended as batches are sequenced. Almost every submission is new, and for a
- * new key LevelDB has to search its memtable and every level before it can say "absent" (several µs of a
- * libuv thread per key, competing with the commit for the same two cores); with the filter, only keys it may
- * hold (about 1 in 1,000 new ones, plus real resubmissions) are looked up. A false positive costs one lookup
+ * new key LevelDB has to search its memtable and every level before it can say "absent" (a libuv thread's time
+ * per key, competing with the commit for the same cores); with the filter, only keys it may hold (the filter's
+ * false positives among new ones, plus real resubmissions) are looked up. A false positive costs one lookup
  * that finds nothing; a key is never wrongly taken as new, because "absent" from a Bloom filter is certain.
  */
 import { GrowingBloomFilter, textKey } from '../base/bloom.ts';

@@ -1,6 +1,6 @@
 /**
  * Leaf hash → index, answered from the in-memory tree instead of a storage row per entry (the tree already
- * holds every leaf hash; an index row would cost every append a LevelDB write of ~100 bytes, forever).
+ * holds every leaf hash; an index row would cost every append one more LevelDB write, forever).
  *
  * An open-addressing table of leaf indexes keyed by the first 4 bytes of their leaf hash (SHA-256 output, so
  * already uniform), kept at most half full: 8 bytes a leaf. A lookup compares the whole hash with the tree's for

@@ -5,7 +5,8 @@
  *   1. Submissions wait in a bounded queue; a batch closes after `batchMs` or at `batchMax` entries (when the
  *      previous batch is still committing, the next one simply takes everything that queued meanwhile).
  *   2. The batch is deduplicated (against the store, asked only about keys its DedupFilter may hold, and within
- *      itself), given consecutive indexes and one log time (never earlier than a time already issued).
+ *      itself), given consecutive indexes and one log time (never earlier than a time already issued): batch.ts
+ *      builds it, logtime.ts issues the time.
  *   3. Leaves, changed hash tiles, dedup and search rows and the new size go to the store in ONE atomic,
  *      synced commit. Nothing is acknowledged before it resolves.
  *   4. The new root is recomputed from what the store now holds and compared with the in-memory tree; a
@@ -22,19 +23,22 @@
  * Failure model: if anything in steps 3–5 fails, the in-memory state can no longer be trusted to equal the
  * durable state (a commit may have reached the disk and still reported failure), so the sequencer stops and
  * refuses all later writes, including the batches already in flight behind the failed one; a restart
- * re-verifies everything from storage (see log.ts).
+ * re-verifies everything from storage (see open.ts).
  */
 import { StamplogError } from '../base/errors.ts';
 import type { Hash } from '../merkle/hash.ts';
-import { leafHash } from '../merkle/hash.ts';
 import type { Entry, Submission } from '../leaf/types.ts';
-import type { LogStore, SearchRow } from '../store/types.ts';
-import { encodeLeaf, makeEntry, dedupKey } from '../leaf/index.ts';
-import { searchRows } from './searchrows.ts';
+import { dedupKey } from '../leaf/index.ts';
+import type { LogStore } from '../store/types.ts';
 import { storageFailure } from '../store/faults.ts';
+import { answerWaiters, buildBatch, findKnown } from './batch.ts';
+import type { Sequenced, SequencedBatch, Waiter } from './batch.ts';
 import type { DedupFilter } from './dedupfilter.ts';
+import { LogTime } from './logtime.ts';
 import type { WorkingTree } from './tree.ts';
 import { changedTiles, verifyPersistedBatch } from './tree.ts';
+
+export type { Sequenced, SequencedBatch } from './batch.ts';
 
 export interface SequencerOptions {
   /** How long a batch stays open for more submissions when the log is idle (ms). */
@@ -70,32 +74,6 @@ export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = {
 
 /** Signs the checkpoint for a persisted, re-verified tree; returns the signed note. */
 export type CheckpointSigner = (size: number, root: Hash, timeMs: number) => string;
-
-/** What the sequencer answers for one submission. */
-export interface Sequenced {
-  index: number;
-  entry: Entry;
-  leaf: Uint8Array;
-  leafHash: Hash;
-  /** True when an identical entry was already logged; `index` is then the original's. */
-  duplicate: boolean;
-}
-
-/** What the sequencer answers for one request (one or more submissions). */
-export interface SequencedBatch {
-  items: Sequenced[];
-  /** The signed checkpoint that includes every item (tree size ≥ every index + 1). */
-  checkpoint: { size: number; root: Hash; note: string };
-}
-
-interface Waiter {
-  subs: Submission[];
-  keys: string[];
-  /** A check that must fulfil before these submissions may be sequenced (see submit). */
-  check: Promise<unknown> | undefined;
-  resolve(result: SequencedBatch): void;
-  reject(error: unknown): void;
-}
 
 /** A batch after steps 1–3 were started: its leaves are in the tree and its commit is under way. */
 interface Prepared {
@@ -161,44 +139,22 @@ export class Sequencer {
   private stopped: StamplogError | undefined;
   private closing = false;
   private idle: Promise<void> = Promise.resolve();
-  private lastTime: number;
   private current: { size: number; root: Hash; note: string };
   /** New entries of batches in flight, by dedup key, until their batch is answered (then the store has them). */
   private readonly inFlight = new Map<string, Sequenced>();
 
-  private readonly store: LogStore;
-  private readonly tree: WorkingTree;
-  private readonly sign: CheckpointSigner;
-  private readonly record: SequencerDeps['record'];
-  private readonly clock: () => number;
-  private readonly monotonic: (() => number) | undefined;
-  private readonly opts: SequencerOptions;
-  private readonly readLeaf: SequencerDeps['readLeaf'];
-  private readonly dedupFilter: DedupFilter;
-  private readonly onAppend: SequencerDeps['onAppend'];
-  private readonly onStop: SequencerDeps['onStop'];
-  private readonly onClock: SequencerDeps['onClock'];
-  /** The clock condition last reported through onClock (a code), if any. */
-  private clockReported: string | undefined;
-  /** A wall-clock time and the monotonic clock's reading then, to tell elapsed time from a jump (maxClockJumpMs). */
-  private anchor: { wall: number; mono: number } | undefined;
+  private readonly time: LogTime;
 
-  constructor(deps: SequencerDeps) {
-    this.store = deps.store;
-    this.tree = deps.tree;
-    this.sign = deps.sign;
-    this.record = deps.record;
-    this.clock = deps.clock;
-    this.monotonic = deps.monotonic;
-    this.opts = deps.options;
-    this.readLeaf = deps.readLeaf;
-    this.dedupFilter = deps.dedupFilter;
-    this.onAppend = deps.onAppend;
-    this.onStop = deps.onStop;
-    this.onClock = deps.onClock;
-    this.lastTime = deps.state.lastTime;
+  constructor(private readonly deps: SequencerDeps) {
     this.current = deps.state.checkpoint;
-    if (deps.monotonic !== undefined) this.anchor = { wall: Math.max(deps.clock(), this.lastTime), mono: deps.monotonic() };
+    this.time = new LogTime({
+      clock: deps.clock,
+      monotonic: deps.monotonic,
+      lastTime: deps.state.lastTime,
+      maxClockBackMs: deps.options.maxClockBackMs,
+      maxClockJumpMs: deps.options.maxClockJumpMs,
+      onClock: deps.onClock,
+    });
   }
 
   /** The newest signed checkpoint. */
@@ -228,7 +184,7 @@ export class Sequencer {
     if (this.closing) return Promise.reject(new StamplogError('PUSHBACK', 'the log is shutting down'));
     // The queue holds at most maxQueue submissions, except that one request is always admitted into an empty
     // queue (a batch larger than maxQueue would otherwise be refused forever, whatever its Retry-After said).
-    if (this.queued > 0 && this.queued + subs.length > this.opts.maxQueue) {
+    if (this.queued > 0 && this.queued + subs.length > this.deps.options.maxQueue) {
       return Promise.reject(new StamplogError('PUSHBACK', 'the log is overloaded; retry later', { details: { retryAfterSeconds: 1 } }));
     }
     check?.catch(() => undefined); // observed in checked(); never an unhandled rejection meanwhile
@@ -241,7 +197,7 @@ export class Sequencer {
 
   private schedule(): void {
     if (this.running || this.timer !== undefined) return;
-    const delay = this.queued >= this.opts.batchMax ? 0 : this.opts.batchMs;
+    const delay = this.queued >= this.deps.options.batchMax ? 0 : this.deps.options.batchMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.idle = this.runBatches();
@@ -310,10 +266,7 @@ export class Sequencer {
   private fail(waiters: Waiter[], e: unknown): void {
     const err = e instanceof StamplogError ? e : new StamplogError('INTERNAL', 'sequencing failed', { cause: e });
     if (!TRANSIENT.has(err.code)) this.stop(err);
-    else if (err.code !== 'PUSHBACK' && this.clockReported !== err.code) {
-      this.clockReported = err.code;
-      this.onClock?.(err);
-    }
+    else if (err.code !== 'PUSHBACK') this.time.refused(err);
     for (const w of waiters) w.reject(this.stopped ?? err);
   }
 
@@ -326,17 +279,12 @@ export class Sequencer {
     this.stopped = reason;
     for (const w of this.queue.splice(0)) w.reject(reason);
     this.queued = 0;
-    this.onStop?.(reason);
+    this.deps.onStop?.(reason);
   }
 
   /** Why appends would be refused now for the clock (CLOCK_BEHIND / CLOCK_AHEAD), if they would. */
   get clockProblem(): StamplogError | undefined {
-    try {
-      this.nextTime();
-      return undefined;
-    } catch (e) {
-      return e instanceof StamplogError ? e : undefined;
-    }
+    return this.time.problem;
   }
 
   /** Takes whole requests from the head of the queue, up to batchMax entries (at least one request). */
@@ -345,7 +293,7 @@ export class Sequencer {
     let n = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (taken.length > 0 && n + next.subs.length > this.opts.batchMax) break;
+      if (taken.length > 0 && n + next.subs.length > this.deps.options.batchMax) break;
       taken.push(this.queue.shift() as Waiter);
       n += next.subs.length;
     }
@@ -353,95 +301,23 @@ export class Sequencer {
     return taken;
   }
 
-  /**
-   * The log time for the next batch: now, but never before a time already issued (see maxClockBackMs), and never
-   * a time the wall clock jumped to (see maxClockJumpMs).
-   */
-  private nextTime(): number {
-    const now = this.clock();
-    if (now < this.lastTime - this.opts.maxClockBackMs) {
-      throw new StamplogError(
-        'CLOCK_BEHIND',
-        `the log's clock is ${this.lastTime - now} ms behind the latest time it issued (${new Date(this.lastTime).toISOString()}); ` +
-          'refusing to sequence until it catches up (times in the log never go back)',
-        { details: { retryAfterSeconds: Math.min(3600, Math.ceil((this.lastTime - now) / 1000)) } },
-      );
-    }
-    if (this.monotonic !== undefined && this.anchor !== undefined) {
-      const expected = this.anchor.wall + (this.monotonic() - this.anchor.mono);
-      if (now - expected > this.opts.maxClockJumpMs) {
-        throw new StamplogError(
-          'CLOCK_AHEAD',
-          `the wall clock (${new Date(now).toISOString()}) jumped ${Math.round(now - expected)} ms ahead of the time elapsed since the log last ` +
-            `checked it (${new Date(this.anchor.wall).toISOString()}); refusing to issue it. Fix the clock (appends resume by themselves), or ` +
-            'if the new time is right, restart the server',
-          { details: { retryAfterSeconds: 60 } },
-        );
-      }
-    }
-    return Math.max(now, this.lastTime);
-  }
-
   /** Steps 1–3: dedup, indexes, time, leaves into the tree, and the commit started (not awaited). */
   private async prepare(waiters: Waiter[]): Promise<Prepared> {
-    const time = this.nextTime();
-    if (this.clockReported !== undefined) {
-      this.clockReported = undefined;
-      this.onClock?.(undefined);
-    }
+    const time = this.time.next(); // logtime.ts: never before a time already issued
 
     // Step 2: dedup against batches in flight, the store (one lookup for the batch) and within the batch.
-    const known = new Map<string, number>();
-    const toLookUp: string[] = [];
-    for (const w of waiters) {
-      for (const key of w.keys) {
-        const pending = this.inFlight.get(key);
-        if (pending !== undefined) known.set(key, pending.index);
-        else if (this.dedupFilter.mayHave(key)) toLookUp.push(key); // certainly new otherwise
-      }
-    }
-    const uniqueKeys = [...new Set(toLookUp)];
-    const found = await this.store.lookupDedup(uniqueKeys);
+    const known = await findKnown(waiters, this.inFlight, this.deps.dedupFilter, this.deps.store);
     if (this.stopped) throw this.stopped;
-    uniqueKeys.forEach((k, i) => {
-      const idx = found[i];
-      if (idx !== undefined) known.set(k, idx);
-    });
-
     // From here to the commit call nothing awaits: the tree, the in-flight map and the commit order change together.
-    const fromSize = this.tree.size;
-    const fresh = new Map<string, Sequenced>();
-    const leaves: Uint8Array[] = [];
-    const hashes: Hash[] = [];
-    const search: SearchRow[] = [];
-    const dedup: { key: string; index: number }[] = [];
-    for (const w of waiters) {
-      w.subs.forEach((sub, i) => {
-        const key = w.keys[i];
-        if (known.has(key) || fresh.has(key)) return;
-        const index = fromSize + leaves.length;
-        const entry = makeEntry(sub, time);
-        const leaf = encodeLeaf(entry);
-        const hash = leafHash(leaf);
-        this.tree.appendLeafHash(hash);
-        leaves.push(leaf);
-        hashes.push(hash);
-        fresh.set(key, { index, entry, leaf, leafHash: hash, duplicate: false });
-        dedup.push({ key, index });
-        this.dedupFilter.add(key);
-        search.push(...searchRows(entry, index));
-      });
-    }
-    const toSize = fromSize + leaves.length;
-    if (leaves.length > 0) this.onAppend?.(fromSize, hashes);
+    const { fromSize, toSize, fresh, leaves, hashes, search, dedup } = buildBatch(waiters, known, time, this.deps.tree, this.deps.dedupFilter);
+    if (leaves.length > 0) this.deps.onAppend?.(fromSize, hashes);
     for (const [key, f] of fresh) this.inFlight.set(key, f);
-    this.lastTime = time;
-    if (this.monotonic !== undefined) this.anchor = { wall: time, mono: this.monotonic() };
+    this.time.issued(time);
 
     // Step 3: one atomic, synced write. A crash before it resolves leaves the batch wholly absent or wholly
     // present after restart; either way nobody was answered (a present batch is re-verified and signed then).
     const commit =
-      leaves.length === 0 ? Promise.resolve() : this.store.commit({ fromSize, leaves, tiles: changedTiles(this.tree, fromSize, toSize), dedup, search });
+      leaves.length === 0 ? Promise.resolve() : this.deps.store.commit({ fromSize, leaves, tiles: changedTiles(this.deps.tree, fromSize, toSize), dedup, search });
     commit.catch(() => undefined); // observed in finish(); never an unhandled rejection meanwhile
     return { waiters, time, fromSize, toSize, fresh, known, commit };
   }
@@ -455,59 +331,33 @@ export class Sequencer {
         // Step 4: read back every leaf and tile of the batch, compare with the in-memory tree, recompute the
         // root from the stored tiles. A mismatch throws CORRUPTION and stops the log before anything is signed;
         // a crash here is like a crash after step 3 (the restart re-verifies everything from storage).
-        await verifyPersistedBatch(this.store, this.tree, b.fromSize, b.toSize);
+        await verifyPersistedBatch(this.deps.store, this.deps.tree, b.fromSize, b.toSize);
       }
 
       // Step 5: sign the re-verified tree and persist the checkpoint; only then answer. A crash before
       // putCheckpoint resolves leaves the batch durable but unsigned (the restart signs it); a crash after it
       // leaves waiters unanswered, and their retries get the same indexes back through dedup.
       if (b.toSize !== this.current.size) {
-        const root = this.tree.rootAt(b.toSize);
-        const note = this.sign(b.toSize, root, b.time);
-        if (this.record !== undefined) {
+        const root = this.deps.tree.rootAt(b.toSize);
+        const note = this.deps.sign(b.toSize, root, b.time);
+        if (this.deps.record !== undefined) {
           // The lock makes the checkpoint durable; the store's copy follows behind the answer, in order (a crash
           // before it lands leaves the store's previous copy, and the restart signs the stored tree again).
-          this.record(note);
+          this.deps.record(note);
           const size = b.toSize;
-          this.store.putCheckpoint(size, note).catch((e: unknown) => this.stop(storageFailure(`storing the checkpoint of size ${size}`, e)));
+          this.deps.store.putCheckpoint(size, note).catch((e: unknown) => this.stop(storageFailure(`storing the checkpoint of size ${size}`, e)));
         } else {
-          await this.store.putCheckpoint(b.toSize, note);
+          await this.deps.store.putCheckpoint(b.toSize, note);
         }
         this.current = { size: b.toSize, root, note };
       }
-      const answers = await this.answers(b);
+      const answers = await answerWaiters(b.waiters, b, this.current, this.deps.readLeaf);
       b.waiters.forEach((w, i) => w.resolve(answers[i]));
     } catch (e) {
       this.fail(b.waiters, e);
     } finally {
       for (const key of b.fresh.keys()) this.inFlight.delete(key);
     }
-  }
-
-  /** Each new leaf is answered as new to the first request that asked for it, as a duplicate to the rest. */
-  private async answers(b: Prepared): Promise<SequencedBatch[]> {
-    const out: SequencedBatch[] = [];
-    const answered = new Set<string>();
-    for (const w of b.waiters) {
-      const items: Sequenced[] = [];
-      for (const key of w.keys) {
-        const f = b.fresh.get(key);
-        if (f !== undefined) {
-          items.push(answered.has(key) ? { ...f, duplicate: true } : f);
-          answered.add(key);
-          continue;
-        }
-        // A dedup row that points beyond the tree or at another entry means storage was altered: never answer
-        // with someone else's leaf.
-        const index = b.known.get(key) as number;
-        if (index >= b.fromSize) throw new StamplogError('CORRUPTION', `a stored dedup row points at index ${index}, beyond the tree (${b.fromSize})`);
-        const { entry, leaf } = await this.readLeaf(index);
-        if (dedupKey(entry) !== key) throw new StamplogError('CORRUPTION', `a stored dedup row points at leaf ${index}, which holds another entry`);
-        items.push({ index, entry, leaf, leafHash: leafHash(leaf), duplicate: true });
-      }
-      out.push({ items, checkpoint: this.current });
-    }
-    return out;
   }
 
   /** Stops taking submissions, sequences everything already queued, and resolves when done. */

@@ -29,6 +29,7 @@ export { treeHash, treeHashAsync, treeHashFromHashes, treeHashIndexes } from './
 export {
   consistencyProofFromHashes,
   consistencyProofIndexes,
+  inclusionProofEntries,
   inclusionProofFromHashes,
   inclusionProofIndexes,
   proveConsistency,

@@ -17,7 +17,7 @@ import { StamplogError } from '../base/errors.ts';
 import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';
-import { proveInclusionText, proveWithFoldCache, type FoldCache, type ProofTextCache } from './prove.ts';
+import { proofEntryHash, proveWithFoldCache, type FoldCache } from './prove.ts';
 import { foldRange, rangeIndexes, type HashReader } from './stored.ts';
 import { proveMultiInclusion } from './multiproof.ts';
 
@@ -141,12 +141,12 @@ export class MemoryTree implements HashReader {
   }
 
   /**
-   * The inclusion proof of leaf `index` in the tree of `size` leaves as text, each hash passed through `render`
-   * and joined (prove.ts proveInclusionText; `cache` belongs to this tree and this `render`).
+   * The hash of inclusion-proof entry `entry` (prove.ts inclusionProofEntries) in the tree of `size` leaves
+   * (≤ this.size); right-border folds are shared with proveInclusion.
    */
-  proveInclusionText(cache: ProofTextCache, index: number, size: number, render: (h: Hash) => string): { text: string; count: number } {
+  proofEntry(entry: number, size: number): Hash {
     this.#checkSize('size', size);
-    return proveInclusionText(this.#viewReader, this.#folds, cache, size, index, render);
+    return proofEntryHash(this.#viewReader, this.#folds, size, entry);
   }
 
   /** Returns the multi-leaf inclusion proof (multiproof.ts) of the leaves at `indexes` in the tree of `size` leaves (default: the current size). */

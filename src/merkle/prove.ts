@@ -14,7 +14,7 @@
  * one `readHashes` call. Limits: sizes ≤ 2^52, so proofs have at most 53 entries (verifiers accept 64).
  */
 import { malformed } from '../base/errors.ts';
-import { pow2, shr, trailingZeros } from './bits.ts';
+import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHashList, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import type { Hash } from './hash.ts';
 import { foldRange, rangeIndexes, storedIndexUnchecked, type AsyncHashReader, type HashReader } from './stored.ts';
@@ -130,110 +130,78 @@ function proofFromPlan(what: string, plan: ProofPlan, hashes: readonly Hash[], c
 export function proveWithFoldCache(reader: HashReader, cache: FoldCache, size: number, index: number, size1?: number): Hash[] {
   const plan = size1 === undefined ? inclusionPlan(index, size) : consistencyPlan(size1, size);
   if (cache.size !== size) resetFolds(cache, size);
+  return proofFromPlan(size1 === undefined ? 'inclusion proof' : 'consistency proof', plan, readPlan(plan, reader), cache);
+}
+
+/** The stored hashes `plan` folds, read from `reader` in one call. */
+function readPlan(plan: ProofPlan, reader: HashReader): Hash[] {
   const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
   checkReadHashes(plan.indexes.length, hashes);
-  return proofFromPlan(size1 === undefined ? 'inclusion proof' : 'consistency proof', plan, hashes, cache);
+  return hashes;
+}
+
+/** Like readPlan, from the asynchronous `reader`. */
+async function readPlanAsync(plan: ProofPlan, reader: AsyncHashReader): Promise<Hash[]> {
+  const hashes = plan.indexes.length === 0 ? [] : await reader.readHashes(plan.indexes);
+  checkReadHashes(plan.indexes.length, hashes);
+  return hashes;
 }
 
 /**
- * Proof entries already rendered as text for one tree size: `entries` by what they hash (a stored index ≥ 0 for a
- * complete node, −1 − lo for the incomplete right-border subtree starting at leaf lo), and `upper` by block: the
- * joined entries above level BLOCK_LEVEL shared by every leaf of a complete 2^BLOCK_LEVEL-leaf block. Owned by
- * one tree and one rendering; reset when the size changes.
+ * The entries of the inclusion proof of the complete node (`level`, `index`) — leaf `index` when level is 0 —
+ * in the tree of `size` leaves, bottom-up, each named by what it hashes: a stored-hash index (≥ 0) for a
+ * complete node, or −1 − lo for the incomplete right-border subtree MTH(D[lo:size]). MemoryTree.proofEntry
+ * hashes one; for a leaf, hashing them all gives proveInclusion(index, size). For callers that keep proof
+ * entries by name (a server rendering a batch of proofs renders each distinct entry once).
  */
-export interface ProofTextCache {
-  size: number;
-  readonly entries: Map<number, string>;
-  readonly upper: Map<number, { text: string; count: number }>;
-}
-
-/** Leaves of one block share their proofs above this level (a block is one tile of leaves). */
-const BLOCK_LEVEL = 8;
-const BLOCK_LEAVES = 2 ** BLOCK_LEVEL;
-
-/**
- * The inclusion proof of leaf `index` in the tree of `size` leaves as text: each hash passed through `render`
- * and the results joined bottom-up, with `count` entries. For a server answering a batch of consecutive leaves:
- * every distinct proof entry of a size is rendered once (`cache`), and a leaf of a complete block of 256 leaves
- * costs its 8 entries within the block plus one lookup of the block's shared upper part. Same preconditions and
- * errors as proveInclusion; the text is `proveInclusion(...).map(render).join('')`.
- */
-export function proveInclusionText(
-  reader: HashReader,
-  folds: FoldCache,
-  cache: ProofTextCache,
-  size: number,
-  index: number,
-  render: (h: Hash) => string,
-): { text: string; count: number } {
+export function inclusionProofEntries(level: number, index: number, size: number): number[] {
   checkTreeSize('size', size);
+  checkUint('level', level);
   checkUint('index', index);
-  if (index >= size) throw malformed('index must be below the tree size', { index, size });
-  if (cache.size !== size) {
-    cache.entries.clear();
-    cache.upper.clear();
-    cache.size = size;
-  }
-  if (folds.size !== size) resetFolds(folds, size);
-  const block = Math.floor(index / BLOCK_LEAVES);
-  if ((block + 1) * BLOCK_LEAVES > size) {
-    // The block holding the last leaves: plan it whole.
-    return renderPlan(reader, folds, cache, inclusionPlan(index, size), render);
-  }
-  // RFC 9162 §2.1.3.1 within a complete block: the sibling at each level below BLOCK_LEVEL is a complete node.
-  let text = '';
-  for (let j = 0, node = index; j < BLOCK_LEVEL; j++, node = Math.floor(node / 2)) {
-    text += renderStored(reader, cache, storedIndexUnchecked(j, node % 2 === 0 ? node + 1 : node - 1), render);
-  }
-  let upper = cache.upper.get(block);
-  if (upper === undefined) {
-    const plan: ProofPlan = { indexes: [], groups: [], los: [] };
-    addPath(BLOCK_LEVEL, block, size, plan);
-    upper = renderPlan(reader, folds, cache, plan, render);
-    cache.upper.set(block, upper);
-  }
-  return { text: text + upper.text, count: BLOCK_LEVEL + upper.count };
+  if (level === 0 && index >= size) throw malformed('index must be below the tree size', { index, size });
+  if ((index + 1) * pow2(level) > size) throw malformed('the node must be complete in the tree', { level, index, size });
+  const plan: ProofPlan = { indexes: [], groups: [], los: [] };
+  addPath(level, index, size, plan);
+  const entries = new Array<number>(plan.groups.length);
+  for (let g = 0, k = 0; g < plan.groups.length; k += plan.groups[g], g++) entries[g] = plan.groups[g] === 1 ? plan.indexes[k] : -1 - plan.los[g];
+  return entries;
 }
 
-function renderStored(reader: HashReader, cache: ProofTextCache, stored: number, render: (h: Hash) => string): string {
-  let value = cache.entries.get(stored);
-  if (value === undefined) {
-    const hashes = reader.readHashes([stored]);
+/**
+ * The hash of inclusion-proof entry `entry` (inclusionProofEntries) in the tree of `size` leaves, reading from
+ * `reader`; a right-border fold is taken from (or added to) `cache`, as proveWithFoldCache does.
+ */
+export function proofEntryHash(reader: HashReader, cache: FoldCache, size: number, entry: number): Hash {
+  checkTreeSize('size', size);
+  if (entry >= 0) {
+    checkUint('entry', entry);
+    if (entry >= 2 * size - popcount(size)) throw malformed('the proof entry lies beyond the tree size', { entry, size });
+    const hashes = reader.readHashes([entry]);
     checkReadHashes(1, hashes);
-    value = render(hashes[0].slice());
-    cache.entries.set(stored, value);
+    return hashes[0].slice();
   }
-  return value;
-}
-
-function renderPlan(reader: HashReader, folds: FoldCache, cache: ProofTextCache, plan: ProofPlan, render: (h: Hash) => string): { text: string; count: number } {
-  let text = '';
-  let k = 0;
-  for (let g = 0; g < plan.groups.length; g++) {
-    const count = plan.groups[g];
-    if (count === 1) {
-      text += renderStored(reader, cache, plan.indexes[k], render);
-    } else {
-      const key = -1 - plan.los[g];
-      let value = cache.entries.get(key);
-      if (value === undefined) {
-        const indexes = plan.indexes.slice(k, k + count);
-        const hashes = reader.readHashes(indexes);
-        checkReadHashes(count, hashes);
-        value = render(proofFromPlan('inclusion proof', { indexes, groups: [count], los: [plan.los[g]] }, hashes, folds)[0]);
-        cache.entries.set(key, value);
-      }
-      text += value;
-    }
-    k += count;
+  const lo = -1 - entry;
+  checkUint('entry', lo);
+  if (lo >= size) throw malformed('the proof entry lies beyond the tree size', { entry, size });
+  if (cache.size !== size) resetFolds(cache, size);
+  let h = cache.folds.get(lo);
+  if (h === undefined) {
+    const indexes = rangeIndexes(lo, size, []);
+    const hashes = reader.readHashes(indexes);
+    checkReadHashes(indexes.length, hashes);
+    h = indexes.length === 1 ? hashes[0].slice() : foldRange(hashes, 0, indexes.length);
+    cache.folds.set(lo, h);
   }
-  return { text, count: plan.groups.length };
+  return h.slice();
 }
 
 function resetFolds(cache: FoldCache, size: number): void {
   cache.folds.clear();
   cache.size = size;
 }
+
+// The public entry points, in the same four forms for both proofs (indexes to read, from read hashes, reading
+// synchronously, reading asynchronously): a deliberate parallel, each one line over the proof's plan.
 
 /** Returns the stored-hash indexes inclusionProofFromHashes(index, size, …) needs; requires index < size ≤ 2^52. */
 export function inclusionProofIndexes(index: number, size: number): number[] {
@@ -248,17 +216,13 @@ export function inclusionProofFromHashes(index: number, size: number, hashes: re
 /** Returns the inclusion proof of leaf `index` in the tree of `size` leaves, reading from `reader` in one call. */
 export function proveInclusion(index: number, size: number, reader: HashReader): Hash[] {
   const plan = inclusionPlan(index, size);
-  const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
-  checkReadHashes(plan.indexes.length, hashes);
-  return proofFromPlan('inclusion proof', plan, hashes);
+  return proofFromPlan('inclusion proof', plan, readPlan(plan, reader));
 }
 
 /** Like proveInclusion, reading from the asynchronous `reader`. */
 export async function proveInclusionAsync(index: number, size: number, reader: AsyncHashReader): Promise<Hash[]> {
   const plan = inclusionPlan(index, size);
-  const hashes = plan.indexes.length === 0 ? [] : await reader.readHashes(plan.indexes);
-  checkReadHashes(plan.indexes.length, hashes);
-  return proofFromPlan('inclusion proof', plan, hashes);
+  return proofFromPlan('inclusion proof', plan, await readPlanAsync(plan, reader));
 }
 
 /** Returns the stored-hash indexes consistencyProofFromHashes(size1, size2, …) needs; requires size1 ≤ size2 ≤ 2^52. */
@@ -274,15 +238,11 @@ export function consistencyProofFromHashes(size1: number, size2: number, hashes:
 /** Returns the consistency proof from the tree of `size1` leaves to the tree of `size2` leaves, reading from `reader` in one call. */
 export function proveConsistency(size1: number, size2: number, reader: HashReader): Hash[] {
   const plan = consistencyPlan(size1, size2);
-  const hashes = plan.indexes.length === 0 ? [] : reader.readHashes(plan.indexes);
-  checkReadHashes(plan.indexes.length, hashes);
-  return proofFromPlan('consistency proof', plan, hashes);
+  return proofFromPlan('consistency proof', plan, readPlan(plan, reader));
 }
 
 /** Like proveConsistency, reading from the asynchronous `reader`. */
 export async function proveConsistencyAsync(size1: number, size2: number, reader: AsyncHashReader): Promise<Hash[]> {
   const plan = consistencyPlan(size1, size2);
-  const hashes = plan.indexes.length === 0 ? [] : await reader.readHashes(plan.indexes);
-  checkReadHashes(plan.indexes.length, hashes);
-  return proofFromPlan('consistency proof', plan, hashes);
+  return proofFromPlan('consistency proof', plan, await readPlanAsync(plan, reader));
 }

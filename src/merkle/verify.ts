@@ -72,31 +72,31 @@ function checkInclusionArgs(leafHash: Hash, index: number, size: number, proof: 
   }
 }
 
-/** RFC 9162 §2.1.3.2 steps 2–4 for checked arguments, hashing `r` (the leaf hash) in place into the root the proof implies. */
-function climb(r: Hash, index: number, size: number, proof: readonly Hash[]): void {
-  // Step 2–3: fn = leaf_index, sn = tree_size − 1, r = hash.
-  let fn = index;
-  let sn = size - 1;
-  for (let i = 0; i < proof.length; i++) {
+/**
+ * The climb shared by RFC 9162 §2.1.3.2 step 4 (inclusion) and §2.1.4.2 step 6 (consistency): hashes `r` in place
+ * with `proof[from…]`, starting at node `fn` of a level whose last node is `sn`. With `leftOnly`, right siblings are
+ * skipped: that is the consistency proof's fr, the old tree's root, which only has the left siblings.
+ */
+function climb(r: Hash, fn: number, sn: number, proof: readonly Hash[], from: number, leftOnly: boolean): void {
+  for (let i = from; i < proof.length; i++) {
     const p = proof[i];
-    // Step 4b: a right child (LSB(fn) set) or the last node of its level hashes with a left sibling.
+    // A right child (LSB(fn) set) or the last node of its level hashes with a left sibling.
     if (fn % 2 === 1 || fn === sn) {
       nodeHashInto(p, 0, r, 0, r, 0); // r = HASH(0x01 || p || r)
-      // Step 4b.ii: climb past the levels where the border node has no right sibling.
+      // Climb past the levels where the border node has no right sibling.
       if (fn % 2 === 0) {
         while (fn % 2 === 0 && fn !== 0) {
           fn = half(fn);
           sn = half(sn);
         }
       }
-    } else {
+    } else if (!leftOnly) {
       nodeHashInto(r, 0, p, 0, r, 0); // r = HASH(0x01 || r || p)
     }
-    // Step 4c.
     fn = half(fn);
     sn = half(sn);
   }
-  // Step 5 (sn = 0) holds by construction: the length check ran the same loop.
+  // The final "sn is 0" check holds by construction: the length check ran the same loop.
 }
 
 /**
@@ -106,7 +106,8 @@ function climb(r: Hash, index: number, size: number, proof: readonly Hash[]): vo
 export function rootFromInclusionProof(leafHash: Hash, index: number, size: number, proof: readonly Hash[]): Hash {
   checkInclusionArgs(leafHash, index, size, proof);
   const r = leafHash.slice(); // hashed in place: one allocation per proof
-  climb(r, index, size, proof);
+  // Steps 2–4: fn = leaf_index, sn = tree_size − 1, r = hash.
+  climb(r, index, size - 1, proof, 0, false);
   return r;
 }
 
@@ -172,7 +173,7 @@ export function rootsFromConsistencyProof(
   // Step 2: prepend first_hash when first is a power of two.
   const fromRoot = isPowerOfTwo(size1);
   const seed = fromRoot ? root1 : proof[0];
-  let k = fromRoot ? 0 : 1;
+  const k = fromRoot ? 0 : 1;
   // Steps 3–4.
   let fn = size1 - 1;
   let sn = size2 - 1;
@@ -183,25 +184,9 @@ export function rootsFromConsistencyProof(
   // Step 5 (fr and sr are hashed in place).
   const fr = seed.slice();
   const sr = seed.slice();
-  // Step 6.
-  for (; k < proof.length; k++) {
-    const c = proof[k];
-    if (fn % 2 === 1 || fn === sn) {
-      nodeHashInto(c, 0, fr, 0, fr, 0); // fr = HASH(0x01 || c || fr)
-      nodeHashInto(c, 0, sr, 0, sr, 0); // sr = HASH(0x01 || c || sr)
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
-    } else {
-      nodeHashInto(sr, 0, c, 0, sr, 0); // sr = HASH(0x01 || sr || c)
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  // Step 7's "sn is 0" holds by construction (the length check ran the same loop).
+  // Step 6: fr = HASH(0x01 || c || fr) with the left siblings only; sr with every sibling, on its side.
+  climb(fr, fn, sn, proof, k, true);
+  climb(sr, fn, sn, proof, k, false);
   return { root1: fr, root2: sr };
 }
 

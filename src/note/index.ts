@@ -48,6 +48,7 @@ export {
   MAX_TLOG_PROOF_BYTES,
   parseTlogProof,
   formatTlogProof,
+  checkTlogProofNote,
 } from './tlogproof.ts';
 export type { TlogProof, ParsedTlogProof } from './tlogproof.ts';
 

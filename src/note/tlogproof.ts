@@ -20,7 +20,6 @@
  * (see src/client). {@link formatTlogProof} writes exactly what {@link parseTlogProof} accepts.
  */
 import { hashLinesBase64 } from '../base/bytes.ts';
-import { asciiJSON } from '../base/json.ts';
 import { StamplogError, malformed } from '../base/errors.ts';
 import { base64Decode, base64Encode, isUint53, parseDecimal, textAndBytes } from './encoding.ts';
 import { MAX_NOTE_BYTES, parseNote } from './note.ts';
@@ -60,6 +59,17 @@ function hashLine(line: string, n: number): Uint8Array {
 
 function checkNote(note: string): Checkpoint {
   return parseCheckpoint(parseNote(note).text);
+}
+
+/**
+ * Checks that `note` may end a tlog-proof (a signed note whose text is a checkpoint, as parseTlogProof requires)
+ * and returns its size in UTF-8 bytes; throws MALFORMED (or TOO_LARGE) otherwise. For writers that check each
+ * distinct note once (src/receipts).
+ */
+export function checkTlogProofNote(note: string): number {
+  if (typeof note !== 'string') throw malformed('tlog-proof: note is not a string');
+  checkNote(note);
+  return textAndBytes(note, MAX_TLOG_PROOF_BYTES, 'tlog-proof').bytes.length;
 }
 
 /** The proof that the tlog-proof text `input` (a string or UTF-8 bytes) encodes; throws MALFORMED/TOO_LARGE otherwise. */
@@ -115,59 +125,10 @@ export function formatTlogProof(p: TlogProof): string {
   }
   out += hashLinesBase64(p.proof);
   if (typeof p.note !== 'string') throw malformed('tlog-proof: note is not a string');
-  // A log formats thousands of receipts against one checkpoint note: check each distinct note once.
-  if (p.note !== lastCheckedNote) {
-    checkNote(p.note);
-    lastCheckedNote = p.note;
-  }
+  checkNote(p.note);
   out += `\n${p.note}`;
   // Everything before the note is ASCII and the note is checked text, so only the size can be wrong; a
   // UTF-8 encoding has at most 3 bytes per UTF-16 unit, so the exact count is needed only near the limit.
   if (out.length * 3 > MAX_TLOG_PROOF_BYTES) textAndBytes(out, MAX_TLOG_PROOF_BYTES, 'tlog-proof');
   return out;
-}
-
-/** The most recent note that passed checkNote in formatTlogProof. */
-let lastCheckedNote: string | undefined;
-
-/**
- * Writes tlog-proofs as the inside of JSON string literals (no quotes; ASCII only, see src/base/json.ts) for a log
- * answering thousands of receipts against one checkpoint: for the same arguments,
- * `JSON.parse('"' + w.write(extra, index, lines, count, note) + '"')` equals
- * `formatTlogProof({ extra, index, proof, note })` where `lines` is the concatenation of `w.line(h)` for the
- * `count` hashes of `proof`, and the same input errors are thrown. The note is checked and escaped once per distinct note; callers render
- * each distinct proof hash once (consecutive leaves share most of their proof).
- */
-export class TlogProofJSONWriter {
-  #note: string | undefined;
-  #noteJSON = '';
-  #noteBytes = 0;
-
-  /** One proof line for `hash` (32 bytes), escaped for the inside of a JSON string (a function, not a method). */
-  readonly line = (hash: Uint8Array): string => {
-    if (!(hash instanceof Uint8Array) || hash.length !== 32) throw malformed('tlog-proof: proof hash is not 32 bytes');
-    return `${base64Encode(hash)}\\n`;
-  };
-
-  write(extra: Uint8Array, index: number, lines: string, lineCount: number, note: string): string {
-    if (!isUint53(index)) throw malformed('tlog-proof: index is not an integer in [0, 2^53 - 1]');
-    if (lineCount > MAX_TLOG_PROOF_HASHES) throw malformed('tlog-proof: too many proof hashes');
-    if (!(extra instanceof Uint8Array)) throw malformed('tlog-proof: extra data is not bytes');
-    if (extra.length > MAX_TLOG_PROOF_EXTRA_BYTES) throw new StamplogError('TOO_LARGE', 'tlog-proof: extra data too large');
-    if (note !== this.#note) {
-      if (typeof note !== 'string') throw malformed('tlog-proof: note is not a string');
-      checkNote(note);
-      this.#noteJSON = asciiJSON(JSON.stringify(note)).slice(1, -1);
-      this.#noteBytes = textAndBytes(note, MAX_TLOG_PROOF_BYTES, 'tlog-proof').bytes.length;
-      this.#note = note;
-    }
-    const digits = String(index);
-    const b64 = extra.length > 0 ? base64Encode(extra) : '';
-    // The exact UTF-8 size of the text formatTlogProof would write: header, extra, index, proof lines, empty
-    // line, note.
-    const bytes = TLOG_PROOF_HEADER.length + 1 + (b64.length > 0 ? 7 + b64.length : 0) + 7 + digits.length + 45 * lineCount + 1 + this.#noteBytes;
-    if (bytes > MAX_TLOG_PROOF_BYTES) throw new StamplogError('TOO_LARGE', `tlog-proof: larger than ${MAX_TLOG_PROOF_BYTES} bytes`, { details: { maxBytes: MAX_TLOG_PROOF_BYTES } });
-    const head = b64.length > 0 ? `${TLOG_PROOF_HEADER}\\nextra ${b64}\\nindex ${digits}\\n` : `${TLOG_PROOF_HEADER}\\nindex ${digits}\\n`;
-    return `${head}${lines}\\n${this.#noteJSON}`;
-  }
 }

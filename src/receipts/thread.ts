@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashEqual, leafHash } from '../merkle/hash.ts';
 import { MemoryTree } from '../merkle/memory.ts';
-import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './receipts.ts';
+import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './writer.ts';
 import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './worker.ts';
 import { unpackItems } from './worker.ts';
 
@@ -27,7 +27,8 @@ function answer(m: Extract<ToReceiptThread, { kind: 'receipts' }>): FromReceiptT
   if (!hashEqual(tree.rootAt(m.size), new Uint8Array(m.root))) throw new Error(`the replica's root at size ${m.size} differs from the checkpoint's`);
   // The body is written straight into bytes as each receipt is made: ASCII text (src/base/json.ts), so its latin1
   // bytes are its UTF-8 bytes; no joined string is ever built. Its own ArrayBuffer, so it can be transferred.
-  let bytes = Buffer.allocUnsafeSlow(4096 + 4 * m.items.byteLength); // a receipt is ~4× its packed item
+  // A first guess at the size: a receipt is a few times its packed item (grown below when it is not enough).
+  let bytes = Buffer.allocUnsafeSlow(4096 + 4 * m.items.byteLength);
   let at = bytes.write(BODY_OPEN, 0, 'latin1');
   let first = true;
   for (const item of unpackItems(new Uint8Array(m.items))) {

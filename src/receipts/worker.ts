@@ -1,5 +1,5 @@
 /**
- * Receipts for large appends written on a worker thread. A batch of 1,000 receipts is ~1.9 MB of JSON; writing it
+ * Receipts for large appends written on a worker thread. A batch's receipts are megabytes of JSON; writing them
  * (proofs, entry JSON, escaping, joining, encoding) costs the log's thread about as much as sequencing the
  * entries, and that thread is the one every request and every batch waits for. The worker keeps a replica of
  * the tree (a snapshot at start-up, then every leaf hash the sequencer appends, in order) and answers with the

@@ -19,7 +19,7 @@ const policy = parsePolicy(`log ${logKeys().logVerifierKey}\nquorum none\n`);
 async function answerFor(subs: Submission[], seedByte?: number): Promise<MultiproofAnswer> {
   const { log } = await openMemoryLog(seedByte === undefined ? {} : { seedByte });
   await log.append([artifact(900), artifact(901), artifact(902)]); // something before the batch
-  const { body } = await log.appendBatchMultiproof(subs);
+  const { body } = await log.append(subs, { receipts: 'multiproof' });
   const answer = multiproofAnswer(JSON.parse(body), subs.length);
   assert.ok(answer !== undefined, 'the log writes the shape the client reads');
   return answer;
@@ -43,8 +43,8 @@ describe('multiproofChecker', () => {
     assert.equal(check(a, subs, 'batch 0').size, 43);
     // A batch sent again (every entry a duplicate, each with its logged leaf), and one with an entry twice.
     const { log } = await openMemoryLog();
-    await log.appendBatchMultiproof(subs);
-    const again = multiproofAnswer(JSON.parse((await log.appendBatchMultiproof([...subs, subs[0]])).body), subs.length + 1) as MultiproofAnswer;
+    await log.append(subs, { receipts: 'multiproof' });
+    const again = multiproofAnswer(JSON.parse((await log.append([...subs, subs[0]], { receipts: 'multiproof' })).body), subs.length + 1) as MultiproofAnswer;
     assert.ok(again.entries.every((e) => e.duplicate && e.leaf !== undefined));
     assert.equal(check(again, [...subs, subs[0]], 'batch 1').size, 40);
   });
@@ -75,8 +75,8 @@ describe('multiproofChecker', () => {
   it('fails a duplicate whose logged leaf is another entry', async () => {
     const check = multiproofChecker(policy, ORIGIN);
     const { log } = await openMemoryLog();
-    await log.appendBatchMultiproof(subs);
-    const again = multiproofAnswer(JSON.parse((await log.appendBatchMultiproof(subs)).body), subs.length) as MultiproofAnswer;
+    await log.append(subs, { receipts: 'multiproof' });
+    const again = multiproofAnswer(JSON.parse((await log.append(subs, { receipts: 'multiproof' })).body), subs.length) as MultiproofAnswer;
     again.entries[2].leaf = again.entries[3].leaf;
     fails(() => check(again, subs, 'batch 9'), 'proof', /^batch 9: the log answered another entry \(index 2\) for proj_a_2/);
   });

@@ -153,31 +153,43 @@ const ROUNDS = (() => {
   ];
 })();
 
-describe('TransparencyLog.appendJSON', () => {
-  it('answers the JSON text of the receipts append gives, ASCII only, for new entries, duplicates and later sizes', async () => {
+describe('TransparencyLog.append as text', () => {
+  it('answers the JSON text of the reference receipts, ASCII only, for new entries, duplicates and later sizes', async () => {
     const objects = (await openMemoryLog()).log;
     const texts = (await openMemoryLog()).log;
     for (const subs of ROUNDS) {
       const expected = await objects.append(subs);
-      const got = await texts.appendJSON(subs);
-      assert.equal(got.receipts.length, expected.length);
+      const got = await texts.append(subs, { receipts: 'receipts' });
+      assert.equal(typeof got.body, 'string');
+      const body = got.body as string;
+      assert.match(body, /^[\x20-\x7e]*$/);
+      assert.equal(got.count, expected.length);
       assert.equal(got.duplicates, expected.filter((r) => r.duplicate).length);
-      got.receipts.forEach((text, i) => {
-        assert.match(text, /^[\x20-\x7e]*$/);
-        assert.deepEqual(JSON.parse(text), expected[i]);
-        assert.equal(text, asciiJSON(JSON.stringify(expected[i])));
-      });
+      assert.deepEqual(JSON.parse(body), { receipts: expected });
+      assert.equal(body, `{"receipts":[${expected.map((r) => asciiJSON(JSON.stringify(r))).join(',')}]}`);
     }
+  });
+
+  it('answers one submission with its receipt alone', async () => {
+    const objects = (await openMemoryLog()).log;
+    const texts = (await openMemoryLog()).log;
+    for (const sub of [artifact(1), artifact(2), artifact(1)]) {
+      const [expected] = await objects.append([sub]);
+      const got = await texts.append([sub], { receipts: 'receipt' });
+      assert.equal(got.body, asciiJSON(JSON.stringify(expected)));
+      assert.deepEqual([got.count, got.duplicates], [1, expected.duplicate ? 1 : 0]);
+    }
+    await assert.rejects(texts.append([artifact(3), artifact(4)], { receipts: 'receipt' }), (e) => isStamplogError(e, 'INTERNAL'));
   });
 });
 
-describe('TransparencyLog.appendBatchMultiproof', () => {
+describe('TransparencyLog.append as a multi-proof', () => {
   it('answers where each receipt would have put the entry, with one proof that verifies for the whole batch', async () => {
     const receipts = (await openMemoryLog()).log;
     const multi = (await openMemoryLog()).log;
     for (const subs of ROUNDS) {
       const expected = await receipts.append(subs);
-      const got = await multi.appendBatchMultiproof(subs);
+      const got = await multi.append(subs, { receipts: 'multiproof' });
       assert.match(got.body, /^[\x20-\x7e]*$/);
       assert.equal(got.count, subs.length);
       assert.equal(got.duplicates, expected.filter((r) => r.duplicate).length);
@@ -210,14 +222,14 @@ describe('TransparencyLog.appendBatchMultiproof', () => {
   });
 });
 
-describe('TransparencyLog.appendJSON with a check', () => {
+describe('TransparencyLog.append with a check', () => {
   it('sequences a submission only once its check passed, and nothing whose check failed', async () => {
     const { log } = await openMemoryLog();
     let release = () => {};
     const slow = new Promise<void>((resolve) => (release = resolve));
-    const a = log.appendJSON([artifact(1)], slow);
-    const b = log.appendJSON([artifact(2)], Promise.reject(new StamplogError('INVALID_SIGNATURE', 'bad publisher signature')));
-    const c = log.appendJSON([artifact(3)]);
+    const a = log.append([artifact(1)], { receipts: 'receipt', check: slow });
+    const b = log.append([artifact(2)], { receipts: 'receipt', check: Promise.reject(new StamplogError('INVALID_SIGNATURE', 'bad publisher signature')) });
+    const c = log.append([artifact(3)], { receipts: 'receipt' });
     const refused = assert.rejects(b, (e) => isStamplogError(e, 'INVALID_SIGNATURE'));
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(log.checkpoint.size, 0, 'nothing is sequenced while a check of the batch is running');
@@ -225,7 +237,7 @@ describe('TransparencyLog.appendJSON with a check', () => {
     await refused;
     const [ra, rc] = await Promise.all([a, c]);
     assert.equal(log.checkpoint.size, 2, 'the failed submission has no leaf');
-    assert.deepEqual([JSON.parse(ra.receipts[0]).index, JSON.parse(rc.receipts[0]).index].sort(), [0, 1]);
+    assert.deepEqual([JSON.parse(ra.body).index, JSON.parse(rc.body).index].sort(), [0, 1]);
     assert.equal((await log.search('filename', artifact(2).subject.filename, -1, 10)).length, 0);
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   EMPTY_ROOT,
   MemoryTree,
+  inclusionProofEntries,
   leafHash,
   proveConsistency,
   proveInclusion,
@@ -156,31 +157,33 @@ describe('MemoryTree', () => {
   });
 });
 
-describe('MemoryTree.proveInclusionText', () => {
-  it('is proveInclusion rendered and joined, for every leaf of every size, each distinct entry rendered once a size', () => {
+describe('MemoryTree.proofEntry', () => {
+  it('hashes the named entries of an inclusion proof into proveInclusion, for every leaf of every size', () => {
     const tree = new MemoryTree();
-    for (let i = 0; i < 1100; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
-    const cache = { size: -1, entries: new Map<number, string>(), upper: new Map<number, { text: string; count: number }>() };
-    let renders = 0;
-    const render = (h: Uint8Array) => {
-      renders++;
-      return `${Buffer.from(h).toString('hex')},`;
-    };
-    // Sizes out of order and revisited, so that the cache is reset and refilled; around block (256) boundaries.
-    const sizes = [...Array.from({ length: 70 }, (_, i) => i + 1), 255, 256, 257, 511, 512, 513, 767, 768, 1024, 1025, 1100, 300, 1100];
-    for (const size of sizes) {
-      const before = renders;
-      const distinct = new Set<string>();
+    for (let i = 0; i < 600; i++) tree.append(Uint8Array.of(i & 0xff, i >> 8));
+    for (const size of [...Array.from({ length: 40 }, (_, i) => i + 1), 255, 256, 257, 511, 512, 513, 600, 300]) {
       for (let index = 0; index < size; index++) {
-        const expected = tree.proveInclusion(index, size).map((h) => `${Buffer.from(h).toString('hex')},`);
-        const got = tree.proveInclusionText(cache, index, size, render);
-        assert.equal(got.text, expected.join(''), `index ${index} size ${size}`);
-        assert.equal(got.count, expected.length, `index ${index} size ${size}`);
-        for (const [k, h] of expected.entries()) distinct.add(`${k}:${h}`);
+        const entries = inclusionProofEntries(0, index, size);
+        assert.deepEqual(entries.map((e) => tree.proofEntry(e, size)), tree.proveInclusion(index, size), `index ${index} size ${size}`);
       }
-      assert.ok(renders - before <= distinct.size, `size ${size}: ${renders - before} renders for ${distinct.size} distinct entries`);
+      // A complete node's path is the tail of each of its leaves' paths.
+      for (let level = 1; 2 ** level <= size; level++) {
+        for (let node = 0; (node + 1) * 2 ** level <= size; node++) {
+          const upper = inclusionProofEntries(level, node, size);
+          assert.deepEqual(inclusionProofEntries(0, node * 2 ** level, size).slice(level), upper, `level ${level} node ${node} size ${size}`);
+        }
+      }
     }
-    assert.throws(() => tree.proveInclusionText(cache, 1100, 1100, render), /below the tree size/);
+  });
+
+  it('refuses entries and nodes outside the tree', () => {
+    const tree = new MemoryTree();
+    for (let i = 0; i < 10; i++) tree.append(Uint8Array.of(i));
+    assert.throws(() => inclusionProofEntries(0, 10, 10), /below the tree size/);
+    assert.throws(() => inclusionProofEntries(2, 2, 10), /complete in the tree/);
+    assert.throws(() => tree.proofEntry(storedHashCount(8), 8), /beyond the tree size/);
+    assert.throws(() => tree.proofEntry(-1 - 8, 8), /beyond the tree size/);
+    assert.throws(() => tree.proofEntry(0, 11), /exceeds the tree size/);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryTree } from '../../src/merkle/memory.ts';
 import { isStamplogError } from '../../src/base/errors.ts';
-import { RECEIPT_THREAD_MIN } from '../../src/log/log.ts';
+import { RECEIPT_THREAD_MIN } from '../../src/receipts/answers.ts';
 import { ReceiptWorker, packItems, unpackItems } from '../../src/receipts/worker.ts';
 import { createServer } from 'node:http';
 import { createApp } from '../../src/http/app.ts';
@@ -31,8 +31,8 @@ describe('receipt thread', () => {
         Array.from({ length: 1000 }, (_, i) => artifact(3000 + i)),
       ];
       for (const subs of rounds) {
-        const a = await plain.appendBatchBody(subs);
-        const b = await threaded.appendBatchBody(subs);
+        const a = await plain.append(subs, { receipts: 'receipts' });
+        const b = await threaded.append(subs, { receipts: 'receipts' });
         assert.equal(typeof b.body === 'string', subs.length < RECEIPT_THREAD_MIN);
         assert.equal(text(b.body), text(a.body));
         assert.equal(b.duplicates, a.duplicates);
@@ -42,8 +42,8 @@ describe('receipt thread', () => {
       // Without its thread (closed, or failed) the log writes the same receipts itself.
       await threaded.close();
       const subs = Array.from({ length: 200 }, (_, i) => artifact(5000 + i));
-      const a = await plain.appendBatchBody(subs);
-      const b = await threaded.appendBatchBody(subs);
+      const a = await plain.append(subs, { receipts: 'receipts' });
+      const b = await threaded.append(subs, { receipts: 'receipts' });
       assert.equal(typeof b.body, 'string');
       assert.equal(text(b.body), text(a.body));
     } finally {
