@@ -50,7 +50,7 @@ export { parseTlogProof, formatTlogProof, type TlogProof } from './note/tlogproo
 
 // ── entries (DESIGN §3) and receipts ──
 /** decodeLeaf accepts only canonical, schema-valid leaf bytes; encodeLeaf produces them. */
-export { decodeLeaf, encodeLeaf, entryToJSON, parseSubmission, dedupKey } from './leaf/entry.ts';
+export { decodeLeaf, encodeLeaf, entryToJSON, parseSubmission, dedupKey } from './leaf/index.ts';
 /** The statement text publishers and vetters sign, and its Ed25519 signing and verification. */
 export { statementFor, signStatement, verifyStatement } from './leaf/statement.ts';
 export type { Entry, Submission, Subject, Claims, PublisherSignature, EntryJSON } from './leaf/types.ts';
