@@ -133,6 +133,8 @@ export function encodeLeaf(entry: Entry): Uint8Array {
   const w = leafWriter;
   w.reset();
   const { sig, claims, subject, verdict } = entry;
+  // The layout of the module comment, unrolled on purpose: one `w.key(K.x).value(…)` line a member, in the
+  // encoded-key order, so the bytes can be read off against the table; no generic map writer on this path.
   w.mapHead(4 + (sig !== undefined ? 1 : 0) + (claims !== undefined ? 1 : 0) + (verdict !== undefined ? 1 : 0));
   w.key(K.v).uint(1);
   if (sig !== undefined) {
