@@ -181,9 +181,8 @@ export async function* readDocuments(sources: readonly string[]): AsyncGenerator
         .sort()
         .map((n) => join(source, n));
     }
-    // Synchronous reads: a document is a few tens of KB, and fs/promises' readFile (open, fstat, read, close,
-    // each a round trip to libuv's threads) costs about nine times the CPU of readFileSync (measured: 155 vs
-    // 17 µs for a 32 KB document).
+    // Synchronous reads: a document is small, and fs/promises' readFile (open, fstat, read, close, each a round
+    // trip to libuv's threads) costs several times the CPU of readFileSync (docs/benchmarks.md).
     for (const p of paths) yield { source: p, doc: parseJson(readFileSync(p, 'utf8'), p) };
   }
 }

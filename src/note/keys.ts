@@ -41,7 +41,7 @@ export const SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04;
 /** Signature type 0x06: ML-DSA-44 cosignatures (tlog-cosignature); keys parse, signing is not implemented. */
 export const SIGNATURE_TYPE_ML_DSA_44 = 0x06;
 
-/** Longest verifier or signer key string accepted (an ML-DSA-44 vkey is about 1.8 KB). */
+/** Longest verifier or signer key string accepted (room for an ML-DSA-44 verifier key: 1,312 bytes in base64). */
 export const MAX_KEY_STRING_LENGTH = 8192;
 
 const PUBLIC_KEY_LENGTH: ReadonlyMap<number, number> = new Map([
