@@ -34,7 +34,7 @@ async function backfill(): Promise<void> {
       try {
         const args = ['backfill', corpus, '--log', `http://127.0.0.1:${log.port}`, '--token', SECRET, '--state', join(dir, `state-${r}.json`), '--no-progress'];
         const out = await output(LAUNCHER, args, { STAMPLOG_HOME: join(dir, `home-${r}`) });
-        // "… 1,000,000 new entries … ; 31,856 entries/s over 31.4 s; log size 1,000,000, consistent with the trust store"
+        // "… <N> new entries … ; <rate> entries/s over <seconds> s; log size <N>, consistent with the trust store"
         const m = /([\d,]+) new entries.*?([\d,]+) entries\/s over ([\d.]+) s; log size ([\d,]+), consistent/.exec(out);
         if (m === null || Number(m[1].replace(/,/g, '')) !== RECORDS) throw new Error(`backfill round ${r} did not ingest every record: ${out}`);
         rates.push(Number(m[2].replace(/,/g, '')));

@@ -23,7 +23,7 @@ export function runCoreBenchmarks(): Rate[] {
       tree = new MemoryTree();
       for (const d of leafData) tree.append(d);
       tree.root();
-    }, 5, 'leaves/s'),
+    }, { unit: 'leaves/s' }),
   );
 
   const size = tree.size;

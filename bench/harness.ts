@@ -12,8 +12,9 @@ export interface Rate {
   unit: string;
 }
 
-/** Runs `fn` (which performs `ops` operations) `rounds` times; returns the median ops/s. */
-export function measure(name: string, ops: number, fn: () => void, rounds = 5, unit = 'ops/s'): Rate {
+/** Runs `fn` (which performs `ops` operations) `opts.rounds` times (5); returns the median rate in `opts.unit` (ops/s). */
+export function measure(name: string, ops: number, fn: () => void, opts: { rounds?: number; unit?: string } = {}): Rate {
+  const { rounds = 5, unit = 'ops/s' } = opts;
   const rates: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();

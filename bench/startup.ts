@@ -10,7 +10,7 @@
  * they are in the page cache; what is cold is node's and the OS's view of the modules not yet loaded). The
  * receipt that `verify` checks comes from a log started and appended to after the cold `--version` and `--help`
  * runs, so the modules those load are warm by then; the cold `verify` is its own first run. For comparison, the
- * same commands through tsx (`node --import tsx src/cli/main.ts`), how every command ran before the build.
+ * same commands through tsx (`node --import tsx src/cli/main.ts`), without the build.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -13,18 +13,13 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { removeDir, tempDir } from '../test/helpers/server.ts';
+import { canonicalDecimal } from '../src/base/decimal.ts';
 import { runCrashLoop } from '../test/durability/crashcheck.ts';
 
 function usage(message: string): never {
   console.error(`soak: ${message}`);
   console.error('usage: npm run soak -- --kills N [--seed S] [--clients C] [--max-batch B] [--think-ms T] [--min-up-ms A] [--max-up-ms B] [--startup-kill-fraction F] [--deadline-min M] [--inclusion-proofs P] [--data DIR]');
   process.exit(2);
-}
-
-function int(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  if (!/^(0|[1-9][0-9]*)$/.test(v) || Number(v) < min || Number(v) > max) usage(`--${name}: expected an integer from ${min} to ${max}`);
-  return Number(v);
 }
 
 const { values } = (() => {
@@ -50,10 +45,19 @@ const { values } = (() => {
   }
 })();
 
-const kills = int(values.kills, 'kills', 100, 1, 1_000_000);
-const seed = int(values.seed, 'seed', Date.now() % 1_000_000_007, 0, 2 ** 31 - 1);
-const minUpMs = int(values['min-up-ms'], 'min-up-ms', 100, 0, 600_000);
-const maxUpMs = int(values['max-up-ms'], 'max-up-ms', 700, minUpMs, 600_000);
+/** The integer option `--<name>` from `min` to `max` (a canonical decimal), or `dflt` when it is not given. */
+function int(name: Exclude<keyof typeof values, 'data'>, dflt: number, min: number, max: number): number {
+  const v = values[name];
+  if (v === undefined) return dflt;
+  const n = canonicalDecimal(v);
+  if (n === undefined || n < min || n > max) usage(`--${name}: expected an integer from ${min} to ${max}`);
+  return n;
+}
+
+const kills = int('kills', 100, 1, 1_000_000);
+const seed = int('seed', Date.now() % 1_000_000_007, 0, 2 ** 31 - 1);
+const minUpMs = int('min-up-ms', 100, 0, 600_000);
+const maxUpMs = int('max-up-ms', 700, minUpMs, 600_000);
 const fraction = values['startup-kill-fraction'] === undefined ? 0.1 : Number(values['startup-kill-fraction']);
 if (!(fraction >= 0 && fraction <= 1)) usage('--startup-kill-fraction: expected a number from 0 to 1');
 
@@ -68,14 +72,14 @@ try {
     seed,
     kills,
     dataDir,
-    clients: int(values.clients, 'clients', 4, 1, 256),
-    maxBatch: int(values['max-batch'], 'max-batch', 8, 2, 1000),
-    thinkMs: int(values['think-ms'], 'think-ms', 25, 0, 60_000),
+    clients: int('clients', 4, 1, 256),
+    maxBatch: int('max-batch', 8, 2, 1000),
+    thinkMs: int('think-ms', 25, 0, 60_000),
     minUpMs,
     maxUpMs,
     startupKillFraction: fraction,
-    deadlineMs: int(values['deadline-min'], 'deadline-min', 60, 1, 7 * 24 * 60) * 60_000,
-    inclusionProofs: int(values['inclusion-proofs'], 'inclusion-proofs', 20_000, 0, 1e9),
+    deadlineMs: int('deadline-min', 60, 1, 7 * 24 * 60) * 60_000,
+    inclusionProofs: int('inclusion-proofs', 20_000, 0, 1e9),
     resubmit: 200,
     onKill: (p) => {
       if (p.kills === kills || p.elapsedMs - lastReport >= 10_000) {

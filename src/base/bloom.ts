@@ -65,6 +65,19 @@ export class BloomFilter {
 
   /** Adds `key`; returns mayHave(key) as it was before. */
   testAndAdd(key: number): boolean {
+    return this.#probe(key, true);
+  }
+
+  /** False if `key` was never added. */
+  mayHave(key: number): boolean {
+    return this.#probe(key, false);
+  }
+
+  /**
+   * Whether every bit of `key` is set; with `add`, sets the missing ones (and looks at all of them), without it
+   * stops at the first missing one. The one definition of where a key's bits are, for adding and asking alike.
+   */
+  #probe(key: number, add: boolean): boolean {
     const h = fmix(key);
     const w = this.#words;
     const base = (h & this.#blockMask) * BLOCK_WORDS;
@@ -76,24 +89,12 @@ export class BloomFilter {
       const bit = 1 << (b & 31);
       const j = base + (b >>> 5);
       if ((w[j] & bit) === 0) {
+        if (!add) return false;
         had = false;
         w[j] |= bit;
       }
     }
     return had;
-  }
-
-  /** False if `key` was never added. */
-  mayHave(key: number): boolean {
-    const h = fmix(key);
-    const w = this.#words;
-    const base = (h & this.#blockMask) * BLOCK_WORDS;
-    let g = fmix(h ^ 0x5bd1e995);
-    for (let i = 0; i < PROBES; i++, g = (Math.imul(g, 0x2c1b3c6d) + 0x297a2d39) | 0) {
-      const b = g >>> 23;
-      if ((w[base + (b >>> 5)] & (1 << (b & 31))) === 0) return false;
-    }
-    return true;
   }
 }
 

@@ -54,7 +54,7 @@ export const toBase64: (b: Uint8Array) => string =
 /**
  * The bytes spelled by `s` in lowercase hex, or undefined if `s` is not exactly that (of `length` bytes if given).
  * One pass over the character codes: every submission's digest comes through here, and a validating regex
- * followed by Buffer's decoder cost about four times as much for 64 digits.
+ * followed by Buffer's decoder costs several times as much (docs/benchmarks.md).
  */
 export function fromHex(s: string, length?: number): Uint8Array | undefined {
   if (typeof s !== 'string' || s.length % 2 !== 0 || (length !== undefined && s.length !== 2 * length)) return undefined;

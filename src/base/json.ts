@@ -2,7 +2,7 @@
  * JSON text written by hand where JSON.stringify of a whole object graph costs too much (a batch answer holds
  * a thousand receipts). Every writer here produces ASCII-only JSON: characters beyond U+007E are written as
  * \uXXXX escapes (RFC 8259 §7), which any JSON parser reads back to the same string. Keeping the text ASCII
- * keeps V8's strings one byte per character, so joining and sending a 2 MB answer is a copy, not a transcoding
+ * keeps V8's strings one byte per character, so joining and sending a large answer is a copy, not a transcoding
  * (the checkpoint's signature lines start with U+2014, which would otherwise widen every receipt).
  */
 

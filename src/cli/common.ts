@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { StamplogError } from '../base/errors.ts';
-import { dedupKey, submissionToJSON } from '../leaf/entry.ts';
+import { dedupKey } from '../leaf/entry.ts';
+import { submissionToJSON } from '../leaf/entryjson.ts';
 import type { Submission } from '../leaf/types.ts';
 import { parsePolicy } from '../note/policy.ts';
 import type { Policy } from '../note/policy.ts';

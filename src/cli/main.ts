@@ -8,9 +8,11 @@ import { createRequire } from 'node:module';
 import type * as commander from 'commander';
 import { collect, integer } from './options.ts';
 import { packageVersion } from './version.ts';
+import type { CheckCliOptions } from './check.ts';
+import type { RefreshOptions } from './refresh.ts';
 
-// Start-up time (`stamplog --version` < 150 ms): commander is CommonJS, and loading it through `require` skips the
-// ESM wrapper and the export analysis an `import` costs (~10 ms here); exit.ts loads only when there is an error.
+// Start-up time: commander is CommonJS, and loading it through `require` skips the ESM wrapper and the export
+// analysis an `import` costs; exit.ts loads only when there is an error.
 const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof commander;
 type Command = commander.Command;
 
@@ -123,21 +125,24 @@ program
   .option('--min-age <duration>', 'require the entry to be at least this old (e.g. 72h, 7d)')
   .action(async (file: string, opts) => (await import('./verify.ts')).verifyFile(file, opts));
 
-online(
-  program
-    .command('refresh <file>')
-    .description('replace a receipt by one against the newest published checkpoint (e.g. to gain witness cosignatures), everything proven')
-    .option('--proof <file>', 'the receipt (default: <file>.tlog-proof)'),
-  false,
-).action(async (file: string, opts) => (await import('./refresh.ts')).refreshFile(file, opts));
+/** A command over one `<file>`, online without a token, with one more option; `run` loads its module when it runs. */
+function onlineFileCommand<O>(spec: { usage: string; description: string; option: [flags: string, description: string]; run: (file: string, opts: O) => Promise<void> }): void {
+  online(program.command(spec.usage).description(spec.description).option(...spec.option), false).action((file: string, opts: O) => spec.run(file, opts));
+}
 
-online(
-  program
-    .command('check <file>')
-    .description('online: is this digest logged, is it the only digest under its filename, which signatures and vettings exist (all proven)')
-    .option('--filename <name>', 'the filename to check (default: the file\'s own name)'),
-  false,
-).action(async (file: string, opts) => (await import('./check.ts')).checkFile(file, opts));
+onlineFileCommand<RefreshOptions>({
+  usage: 'refresh <file>',
+  description: 'replace a receipt by one against the newest published checkpoint (e.g. to gain witness cosignatures), everything proven',
+  option: ['--proof <file>', 'the receipt (default: <file>.tlog-proof)'],
+  run: async (file, opts) => (await import('./refresh.ts')).refreshFile(file, opts),
+});
+
+onlineFileCommand<CheckCliOptions>({
+  usage: 'check <file>',
+  description: 'online: is this digest logged, is it the only digest under its filename, which signatures and vettings exist (all proven)',
+  option: ['--filename <name>', 'the filename to check (default: the file\'s own name)'],
+  run: async (file, opts) => (await import('./check.ts')).checkFile(file, opts),
+});
 
 online(
   program

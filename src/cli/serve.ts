@@ -11,20 +11,19 @@
  * /healthz answer 503, reads go on) and recovery.ts re-opens and re-verifies the store once the disk takes writes
  * again. SIGTERM or SIGINT drains: stop accepting connections, sequence and answer everything queued, close the
  * store, exit 0.
+ *
+ * The start-up order, as numbered in `start`: (1) checks, (2) bind, (3) keys, store, log, heartbeat,
+ * (4) recovery and handler, (5) signal handlers, then the start-up lines ending with `listening`. The
+ * operating-system pieces (directory claim, bind, write probe, heartbeat file) are servehost.ts.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
-import type { Server as NetServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parsePolicy } from '../note/policy.ts';
 import { LevelStore } from '../store/level.ts';
 import { replaceFileDurably } from '../store/durablefile.ts';
-import { storageFailure } from '../store/faults.ts';
 import { TransparencyLog } from '../log/log.ts';
 import { CheckpointLock } from '../log/checkpointlock.ts';
 import { StorageRecovery } from '../log/recovery.ts';
@@ -39,6 +38,7 @@ import { StamplogError, isStamplogError } from '../base/errors.ts';
 import { exitStatusFor } from './exit.ts';
 import { createLogger, failureFields } from './logger.ts';
 import type { LogFormat, Logger } from './logger.ts';
+import { ClockHeartbeat, claimDataDirectory, isDirectory, listen, probeWrites, readIfExists } from './servehost.ts';
 
 export interface ServeOptions {
   data: string;
@@ -75,12 +75,8 @@ export interface ServeOptions {
 
 /** The default time between recovery attempts after a storage failure. */
 export const DEFAULT_RECOVER_INTERVAL_MS = 5_000;
-/** Bytes the recovery probe writes and fsyncs where the log writes. */
-const PROBE_BYTES = 1024 * 1024;
 /** The file (in the data directory) where a running server notes the time now and then (ClockHeartbeat). */
 export const HEARTBEAT_FILE = 'clock-heartbeat';
-/** How often the heartbeat is written. */
-const HEARTBEAT_MS = 10 * 60 * 1000;
 /** The file (in the data directory) that keeps the newest witnessed checkpoint across restarts. */
 export const WITNESSED_FILE = 'witnessed-checkpoint';
 
@@ -224,6 +220,8 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   cleanup.push(() => log.close());
   await heartbeat.start(() => log.clockProblem === undefined);
   cleanup.push(async () => heartbeat.stop());
+
+  // 4. Storage recovery and the HTTP handler: from here on requests are served.
   let lastRecoveryWarning: { cause: string; at: number } | undefined;
   const recovery = new StorageRecovery({
     log,
@@ -265,7 +263,28 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
     ...(workers === undefined ? {} : { verifySignature: workers.verify }),
   });
 
-  // Signal handlers before the listening line: whoever sees that line may send SIGTERM at once.
+  // 5. Signal handlers before the listening line: whoever sees that line may send SIGTERM at once.
+  drainOnSignals({ server, recovery, heartbeat, log, logger });
+  const addr = server.address() as AddressInfo;
+  if (tokens.length === 0) logger.warn({ event: 'no-tokens' }, 'no submitter tokens configured; appends will be refused (401)');
+  logger.info({ event: 'log', origin: opts.origin, size: log.checkpoint.size, keysCreated: keys.created }, `log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
+  logger.info({ event: 'log-key', key: keys.logVerifierKey }, `log key ${keys.logVerifierKey}`);
+  logger.info({ event: 'timestamp-key', key: keys.timestampVerifierKey }, `timestamp key ${keys.timestampVerifierKey}`);
+  logger.info({ event: 'checkpoint-lock', path: lock.path }, `checkpoint lock ${lock.path}`);
+  if (policy !== undefined) {
+    const names = policy.witnesses.map((w) => w.name).join(', ');
+    logger.info({ event: 'witnesses' }, `witnesses ${names}; quorum ${policy.quorum}${log.witnesses?.requiresQuorum === true ? ' (only cosigned checkpoints are published)' : ' (best effort)'}`);
+  }
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  logger.info({ event: 'listening', url }, `listening on ${url}`);
+}
+
+/**
+ * On SIGTERM or SIGINT (the first one; later ones are ignored): stop accepting connections, stop recovery and
+ * the heartbeat, sequence and answer everything queued, close the log and its store, exit 0.
+ */
+function drainOnSignals(running: { server: Server; recovery: StorageRecovery; heartbeat: ClockHeartbeat; log: TransparencyLog; logger: Logger }): void {
+  const { server, recovery, heartbeat, log, logger } = running;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -288,143 +307,4 @@ async function start(opts: ServeOptions, logger: Logger, cleanup: (() => Promise
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  const addr = server.address() as AddressInfo;
-  if (tokens.length === 0) logger.warn({ event: 'no-tokens' }, 'no submitter tokens configured; appends will be refused (401)');
-  logger.info({ event: 'log', origin: opts.origin, size: log.checkpoint.size, keysCreated: keys.created }, `log ${opts.origin} size ${log.checkpoint.size}${keys.created ? ' (new keys created)' : ''}`);
-  logger.info({ event: 'log-key', key: keys.logVerifierKey }, `log key ${keys.logVerifierKey}`);
-  logger.info({ event: 'timestamp-key', key: keys.timestampVerifierKey }, `timestamp key ${keys.timestampVerifierKey}`);
-  logger.info({ event: 'checkpoint-lock', path: lock.path }, `checkpoint lock ${lock.path}`);
-  if (policy !== undefined) {
-    const names = policy.witnesses.map((w) => w.name).join(', ');
-    logger.info({ event: 'witnesses' }, `witnesses ${names}; quorum ${policy.quorum}${log.witnesses?.requiresQuorum === true ? ' (only cosigned checkpoints are published)' : ' (best effort)'}`);
-  }
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  logger.info({ event: 'listening', url }, `listening on ${url}`);
-}
-
-/**
- * On Linux, claims `data` for this process by binding an abstract Unix socket named after its real path: released
- * by the kernel when the process ends, and nothing on disk. It refuses a second server before anything is touched
- * (LevelDB's own lock, the final guard, is taken only after LevelDB has already rotated its info log). Undefined
- * elsewhere, or when `data` does not exist yet.
- */
-async function claimDataDirectory(data: string): Promise<NetServer | undefined> {
-  if (process.platform !== 'linux') return undefined;
-  let real: string;
-  try {
-    real = realpathSync(data);
-  } catch {
-    return undefined;
-  }
-  const claim = createNetServer();
-  const name = `\0stamplog-data:${createHash('sha256').update(real).digest('hex')}`;
-  await new Promise<void>((resolveClaim, reject) => {
-    claim.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'EADDRINUSE'
-          ? new StamplogError('CONFLICT', `the data directory ${data} is in use by another process (a running stamplog serve)`, { cause: e })
-          : e,
-      ),
-    );
-    claim.listen({ path: name }, () => resolveClaim());
-  });
-  claim.unref();
-  return claim;
-}
-
-/** Binds `server`; rejects (e.g. EADDRINUSE) with a message naming the address. */
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise<void>((resolveListen, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      reject(new StamplogError('CONFLICT', `cannot listen on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the address is already in use' : e.message}`, { cause: e }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolveListen();
-    });
-  });
-}
-
-/** Writes, fsyncs and removes a small file in `dir`; throws STORAGE_FULL / STORAGE_FAILED while that fails. */
-function probeWrites(dir: string): void {
-  const path = join(dir, 'STAMPLOG-PROBE');
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(path, 'w', 0o600);
-    try {
-      const chunk = new Uint8Array(64 * 1024);
-      for (let off = 0; off < PROBE_BYTES; off += chunk.length) writeSync(fd, chunk);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-      unlinkSync(path);
-    }
-  } catch (e) {
-    throw storageFailure(`the recovery probe in ${dir}`, e);
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The time a running server last noted (ms, canonical decimal in a file), written every few minutes: at start-up
- * the clock check measures from it, so a log that appended nothing for a week restarts without --accept-clock
- * while a clock that jumped far past the last time the server ran is still caught. Failing to write it only
- * warns (once): it is a convenience for the operator, not a guarantee.
- */
-class ClockHeartbeat {
-  readonly last: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private warned = false;
-
-  constructor(
-    private readonly path: string,
-    private readonly warn: (message: string) => void,
-  ) {
-    const text = readIfExists(path)?.trim();
-    const n = text === undefined ? NaN : Number(text);
-    this.last = Number.isSafeInteger(n) && n > 0 && String(n) === text ? n : undefined;
-  }
-
-  /**
-   * Writes now (resolved once written, so a started server has noted its time) and every HEARTBEAT_MS, each time
-   * only if `sane()` (a clock that jumped is never noted).
-   */
-  async start(sane: () => boolean): Promise<void> {
-    const beat = () => (sane() ? this.beat() : Promise.resolve());
-    await beat();
-    this.timer = setInterval(() => void beat(), HEARTBEAT_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** One write; the next comes HEARTBEAT_MS later, so writes never overlap. */
-  private async beat(): Promise<void> {
-    try {
-      await replaceFileDurably(this.path, new TextEncoder().encode(`${Date.now()}\n`), 'the clock heartbeat');
-    } catch (e) {
-      if (!this.warned) this.warn(`cannot write ${this.path}: ${(e as Error).message}`);
-      this.warned = true;
-    }
-  }
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }

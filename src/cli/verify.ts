@@ -120,7 +120,7 @@ export async function verifyFile(file: string, opts: VerifyOptions): Promise<voi
   const evidence = { receipt, signatures: await load(signatures), vettings: await load(vettings) };
   const digest = await hashFile(file);
 
-  const v = verifyArtifact(digest, evidence, policy, req, Date.now());
+  const v = verifyArtifact(digest, evidence, { policy, requirements: req, now: Date.now() });
   await checkAgainstPin(store, receipt);
 
   const { entry, checkpoint, index, witnesses } = v.receipt;

@@ -17,7 +17,7 @@
  *       "done": ["9f86d081884c7d65", "", …], "appended": 123000, "duplicates": 0 }
  *
  * Batches are sent asking for the multi-proof answer (`?receipts=multiproof`): one signed checkpoint and one
- * multi-leaf inclusion proof for the whole batch instead of a ~1.7 KB receipt each: the same facts, proven with
+ * multi-leaf inclusion proof for the whole batch instead of a whole receipt each: the same facts, proven with
  * a fraction of the bytes and work. The checkpoint note is verified against the policy once per distinct
  * note; for each record, the leaf the log must have written is ENCODED from the record and the log's time
  * (deterministic CBOR, DESIGN §3) — or, for a duplicate, the earlier leaf the log sends is decoded strictly and

@@ -82,8 +82,20 @@ function uploadTime(v: unknown): string | undefined {
   return parseRfc3339Utc(`${v}Z`) === undefined ? undefined : `${v}Z`;
 }
 
-function record(out: ParsedDocument, source: string, project: string, version: string | undefined, f: Record<string, unknown>, sha: unknown, size: unknown, at: unknown): void {
-  const filename = typeof f.filename === 'string' ? f.filename : '';
+/** One file record of a document, its members read where the document's format keeps them. */
+interface FileRecord {
+  project: string;
+  version: string | undefined;
+  filename: unknown;
+  sha256: unknown;
+  size: unknown;
+  uploadTime: unknown;
+}
+
+/** Adds `file` of `source` to `out`: a record if it makes a valid backfill submission, else a skip with the reason. */
+function record(out: ParsedDocument, source: string, file: FileRecord): void {
+  const { project, version, sha256: sha, size, uploadTime: at } = file;
+  const filename = typeof file.filename === 'string' ? file.filename : '';
   const skip = (reason: string): void => {
     out.skipped.push({ source, filename, reason });
   };
@@ -115,7 +127,7 @@ export function recordsFromDocument(doc: unknown, source: string): ParsedDocumen
       if (!isObject(f)) continue;
       const hashes = isObject(f.hashes) ? f.hashes : {};
       const filename = typeof f.filename === 'string' ? f.filename : '';
-      record(out, source, project, versionFromFilename(project, filename), f, hashes.sha256, f.size, f['upload-time']);
+      record(out, source, { project, version: versionFromFilename(project, filename), filename, sha256: hashes.sha256, size: f.size, uploadTime: f['upload-time'] });
     }
     return out;
   }
@@ -132,7 +144,7 @@ export function recordsFromDocument(doc: unknown, source: string): ParsedDocumen
       for (const f of files) {
         if (!isObject(f)) continue;
         const digests = isObject(f.digests) ? f.digests : {};
-        record(out, source, project, version, f, digests.sha256, f.size, f.upload_time_iso_8601 ?? f.upload_time);
+        record(out, source, { project, version, filename: f.filename, sha256: digests.sha256, size: f.size, uploadTime: f.upload_time_iso_8601 ?? f.upload_time });
       }
     }
     return out;
@@ -169,9 +181,8 @@ export async function* readDocuments(sources: readonly string[]): AsyncGenerator
         .sort()
         .map((n) => join(source, n));
     }
-    // Synchronous reads: a document is a few tens of KB, and fs/promises' readFile (open, fstat, read, close,
-    // each a round trip to libuv's threads) costs about nine times the CPU of readFileSync (measured: 155 vs
-    // 17 µs for a 32 KB document).
+    // Synchronous reads: a document is small, and fs/promises' readFile (open, fstat, read, close, each a round
+    // trip to libuv's threads) costs several times the CPU of readFileSync (docs/benchmarks.md).
     for (const p of paths) yield { source: p, doc: parseJson(readFileSync(p, 'utf8'), p) };
   }
 }

@@ -32,7 +32,7 @@ function digitsAt(s: string, at: number, n: number): number {
 /**
  * Milliseconds since the epoch of the RFC 3339 UTC time `s` (the one spelling above), or undefined. Read by
  * position, "YYYY-MM-DDTHH:MM:SS" then an optional "." and 1–9 digits, then "Z": every submission with an upload
- * time comes through here, and a regex with its match arrays cost about ten times as much.
+ * time comes through here, and a regex with its match arrays costs several times as much (docs/benchmarks.md).
  */
 export function parseRfc3339Utc(s: string): number | undefined {
   if (typeof s !== 'string') return undefined;

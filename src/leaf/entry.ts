@@ -1,6 +1,7 @@
 /**
- * Entries (DESIGN §3): parsing the submission JSON of DESIGN §4, the leaf encoding, its strict
- * decoding, the JSON form of an entry, publisher-signature verification, and the dedup identity.
+ * Entries (DESIGN §3): the leaf encoding and its strict decoding, parsing the submission JSON of DESIGN §4,
+ * making an entry of a submission, publisher-signature verification, and the dedup identity. Reading the
+ * members of either format is reader.ts; the JSON form of an entry is entryjson.ts.
  *
  * The leaf is the deterministic CBOR map (cbor.ts, RFC 8949 §4.2.1) of these fields, shown in their
  * encoded order (keys sort by their encoded bytes, so shorter keys first):
@@ -22,225 +23,20 @@
  *
  * Wire JSON (DESIGN §4): sha256 as 64 lowercase hex digits, key and sig as canonical standard base64,
  * uploadedAt as an RFC 3339 UTC string (codec.ts), backfill a boolean, everything else as in the leaf.
- * `entryToJSON` adds `v` and `time` (ms since the epoch, a JSON number — not RFC 3339, so the exact leaf
- * value is visible). Identity for deduplication (`dedupKey`) is kind, subject, claims, verdict and the
- * signer's key: a second valid signature by the same key over the same statement is no new entry.
+ * Identity for deduplication (`dedupKey`) is kind, subject, claims, verdict and the signer's key: a second
+ * valid signature by the same key over the same statement is no new entry.
  */
 import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.ts';
 import { sha256HexOfText } from '../crypto/sha256.ts';
 import { StamplogError, isStamplogError } from '../base/errors.ts';
-import { jsonStringASCII } from '../base/json.ts';
-import { CborWriter, decodeCanonical, encodeKey } from './cbor.ts';
+import { decodeCanonical } from './cbor.ts';
 import type { CborValue } from './cbor.ts';
-import { formatRfc3339Utc, fromBase64, fromHex, parseRfc3339Utc, toBase64, toHex } from './codec.ts';
-import {
-  LIMITS,
-  Problems,
-  checkClaims,
-  checkKindRules,
-  checkNewNames,
-  checkSignatureShape,
-  checkSubject,
-  isKind,
-  isUint,
-  textProblem,
-} from './schema.ts';
+import { CborWriter, encodeKey } from './cborwriter.ts';
+import { toBase64, toHex } from './codec.ts';
+import { FieldReader, SUBMISSION_FIELDS, TOP_FIELDS, readSubmission } from './reader.ts';
+import { LIMITS, Problems, checkClaims, checkKindRules, checkSignatureShape, checkSubject, isKind, isUint } from './schema.ts';
 import { statementBytes } from './statement.ts';
-import type { Claims, Entry, EntryJSON, EntryKind, PublisherSignature, Subject, Submission, SubmissionJSON } from './types.ts';
-
-// ──────────────────────────── reading JSON and CBOR maps ────────────────────────────
-
-type Format = 'json' | 'cbor';
-
-/** Read access to the members of a JSON object or a decoded CBOR map. */
-interface Fields {
-  keys(): string[];
-  get(key: string): unknown;
-}
-
-// Classes rather than object literals of closures: every submission creates several of these, and closures
-// created per call cost an allocation each (and a name-keeping wrapper under the tsx transform).
-class MapFields implements Fields {
-  constructor(private readonly m: Map<string, unknown>) {}
-  keys(): string[] {
-    return [...this.m.keys()];
-  }
-  get(k: string): unknown {
-    return this.m.get(k);
-  }
-}
-
-/** Own members only, and an undefined member counts as absent (JSON cannot express it; JS callers can). */
-class ObjectFields implements Fields {
-  constructor(private readonly o: Record<string, unknown>) {}
-  keys(): string[] {
-    const out: string[] = [];
-    for (const k of Object.keys(this.o)) if (this.o[k] !== undefined) out.push(k);
-    return out;
-  }
-  get(k: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.o, k) ? this.o[k] : undefined;
-  }
-}
-
-function asFields(v: unknown, format: Format): Fields | undefined {
-  if (format === 'cbor') return v instanceof Map ? new MapFields(v as Map<string, unknown>) : undefined;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  return new ObjectFields(v as Record<string, unknown>);
-}
-
-/** A member name as it appears in a problem path: bare if it is an identifier, else quoted and cut to 64 characters. */
-function fieldName(k: string): string {
-  if (/^[A-Za-z_$][\w$]{0,63}$/.test(k)) return k;
-  return JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k);
-}
-
-const OBJECT_WORD: Record<Format, string> = { json: 'a JSON object', cbor: 'a CBOR map' };
-
-/** The members of `v` at `path`, reporting unknown and missing members; undefined if `v` is no object. */
-function object(p: Problems, path: string, v: unknown, format: Format, allowed: readonly string[], required: readonly string[]): Fields | undefined {
-  const f = asFields(v, format);
-  if (f === undefined) {
-    p.add(path, `expected ${OBJECT_WORD[format]}`);
-    return undefined;
-  }
-  const prefix = path === 'submission' || path === 'leaf' ? '' : `${path}.`;
-  for (const k of f.keys()) if (!allowed.includes(k)) p.add(`${prefix}${fieldName(k)}`, 'unknown field');
-  for (const k of required) if (f.get(k) === undefined) p.add(`${prefix}${k}`, 'required');
-  return f;
-}
-
-function text(p: Problems, path: string, v: unknown, maxBytes: number): string | undefined {
-  if (v === undefined) return undefined; // reported as missing already
-  if (typeof v !== 'string') {
-    p.add(path, 'expected a text string');
-    return undefined;
-  }
-  const problem = textProblem(v, maxBytes);
-  if (problem !== undefined) {
-    p.add(path, problem);
-    return undefined;
-  }
-  return v;
-}
-
-function uint(p: Problems, path: string, v: unknown, max: number = LIMITS.maxUint): number | undefined {
-  if (v === undefined) return undefined;
-  if (!isUint(v, max)) {
-    p.add(path, max === LIMITS.maxUint ? 'expected an integer from 0 to 2^53 − 1' : `expected an integer from 0 to ${max}`);
-    return undefined;
-  }
-  return v === 0 ? 0 : v; // -0 → 0
-}
-
-/** Bytes: lowercase hex (`hex`) or canonical base64 (`base64`) in JSON, a byte string in CBOR. */
-function bytes(p: Problems, path: string, v: unknown, format: Format, spelling: 'hex' | 'base64', length: number): Uint8Array | undefined {
-  if (v === undefined) return undefined;
-  if (format === 'cbor') {
-    if (v instanceof Uint8Array && v.length === length) return v;
-    p.add(path, `expected a byte string of ${length} bytes`);
-    return undefined;
-  }
-  const decoded = typeof v !== 'string' ? undefined : spelling === 'hex' ? fromHex(v, length) : fromBase64(v, length);
-  if (decoded === undefined) {
-    p.add(path, spelling === 'hex' ? `expected ${2 * length} lowercase hex digits` : `expected canonical standard base64 of ${length} bytes`);
-  }
-  return decoded;
-}
-
-const TOP_FIELDS = ['v', 'kind', 'time', 'subject', 'claims', 'sig', 'verdict'] as const;
-const SUBMISSION_FIELDS = ['kind', 'subject', 'claims', 'sig', 'verdict'] as const;
-const SUBJECT_FIELDS = ['project', 'version', 'filename', 'sha256', 'size'] as const;
-const CLAIMS_FIELDS = ['uploadedAt', 'backfill'] as const;
-const SIG_FIELDS = ['alg', 'key', 'sig'] as const;
-
-/**
- * Reads the submission members of `top` (kind, subject, claims, sig, verdict) in `format`, adding every
- * problem to `p` (with `intake`, also those of the intake rules for names); returns the submission only if
- * `p` gained no problem.
- */
-function readSubmission(p: Problems, top: Fields, format: Format, intake = false): Submission | undefined {
-  const before = p.list.length;
-  const kindRaw = top.get('kind');
-  let kind: EntryKind | undefined;
-  if (kindRaw !== undefined) {
-    if (isKind(kindRaw)) kind = kindRaw;
-    else p.add('kind', 'expected "artifact", "signature" or "vetting"');
-  }
-
-  let subject: Subject | undefined;
-  const subjectRaw = top.get('subject');
-  if (subjectRaw !== undefined) {
-    const f = object(p, 'subject', subjectRaw, format, SUBJECT_FIELDS, SUBJECT_FIELDS);
-    if (f !== undefined) {
-      const project = text(p, 'subject.project', f.get('project'), LIMITS.projectBytes);
-      const version = text(p, 'subject.version', f.get('version'), LIMITS.versionBytes);
-      const filename = text(p, 'subject.filename', f.get('filename'), LIMITS.filenameBytes);
-      const digest = bytes(p, 'subject.sha256', f.get('sha256'), format, 'hex', 32);
-      const size = uint(p, 'subject.size', f.get('size'));
-      if (intake) checkNewNames(p, { project: project ?? '', version: version ?? '', filename: filename ?? '' });
-      if (project !== undefined && version !== undefined && filename !== undefined && digest !== undefined && size !== undefined) {
-        subject = { project, version, filename, sha256: digest, size };
-      }
-    }
-  }
-
-  let claims: Claims | undefined;
-  const claimsRaw = top.get('claims');
-  if (claimsRaw !== undefined) {
-    const f = object(p, 'claims', claimsRaw, format, CLAIMS_FIELDS, []);
-    if (f !== undefined) {
-      let uploadedAt: number | undefined;
-      const at = f.get('uploadedAt');
-      if (format === 'json') {
-        if (at !== undefined) {
-          uploadedAt = typeof at === 'string' ? parseRfc3339Utc(at) : undefined;
-          if (uploadedAt === undefined) p.add('claims.uploadedAt', 'expected an RFC 3339 UTC time like 2024-05-29T15:37:47Z');
-        }
-      } else {
-        uploadedAt = uint(p, 'claims.uploadedAt', at, LIMITS.maxUploadedAtMs);
-      }
-      const backfillRaw = f.get('backfill');
-      let backfill: true | undefined;
-      if (backfillRaw === true) backfill = true;
-      else if (backfillRaw === false && format === 'json') backfill = undefined; // the default: not written
-      else if (backfillRaw === false) p.add('claims.backfill', 'must be true when present (absence means false)');
-      else if (backfillRaw !== undefined) p.add('claims.backfill', 'expected a boolean');
-      // One encoding per meaning: claims that say nothing are absent. On the wire `{}` and
-      // `{backfill: false}` are accepted and dropped; a leaf must not carry an empty map.
-      if (format === 'cbor' && f.keys().length === 0) p.add('claims', 'must not be empty (omit it instead)');
-      if (uploadedAt !== undefined && backfill !== undefined) claims = { uploadedAt, backfill };
-      else if (uploadedAt !== undefined) claims = { uploadedAt };
-      else if (backfill !== undefined) claims = { backfill };
-    }
-  }
-
-  let sig: PublisherSignature | undefined;
-  const sigRaw = top.get('sig');
-  if (sigRaw !== undefined) {
-    const f = object(p, 'sig', sigRaw, format, SIG_FIELDS, SIG_FIELDS);
-    if (f !== undefined) {
-      const alg = f.get('alg');
-      if (alg !== undefined && alg !== 'ed25519') p.add('sig.alg', 'expected "ed25519"');
-      const key = bytes(p, 'sig.key', f.get('key'), format, 'base64', 32);
-      const signature = bytes(p, 'sig.sig', f.get('sig'), format, 'base64', 64);
-      if (alg === 'ed25519' && key !== undefined && signature !== undefined) sig = { alg, key, sig: signature };
-    }
-  }
-
-  const verdict = top.get('verdict');
-  if (kind !== undefined) checkKindRules(p, kind, sigRaw !== undefined, verdict);
-  else if (verdict !== undefined && typeof verdict !== 'string') p.add('verdict', 'expected a text string');
-
-  if (p.list.length !== before || kind === undefined || subject === undefined) return undefined;
-  const out: { -readonly [K in keyof Submission]: Submission[K] } = { kind, subject };
-  if (claims !== undefined) out.claims = claims;
-  if (sig !== undefined) out.sig = sig;
-  if (typeof verdict === 'string') out.verdict = verdict;
-  return out;
-}
+import type { Entry, Submission } from './types.ts';
 
 /** Options of {@link parseSubmission}. */
 export interface ParseSubmissionOptions {
@@ -263,8 +59,9 @@ export function parseSubmission(json: unknown, opts: ParseSubmissionOptions = {}
   const p = new Problems();
   let sub: Submission | undefined;
   try {
-    const top = object(p, 'submission', json, 'json', SUBMISSION_FIELDS, ['kind', 'subject']);
-    if (top !== undefined) sub = readSubmission(p, top, 'json', opts.logged !== true);
+    const r = new FieldReader(p, 'json');
+    const top = r.object('submission', json, SUBMISSION_FIELDS, ['kind', 'subject']);
+    if (top !== undefined) sub = readSubmission(r, top, opts.logged !== true);
   } catch (e) {
     // Only a hostile non-JSON object (a Proxy, a throwing getter) gets here.
     if (isStamplogError(e)) throw e;
@@ -336,51 +133,30 @@ export function encodeLeaf(entry: Entry): Uint8Array {
   const w = leafWriter;
   w.reset();
   const { sig, claims, subject, verdict } = entry;
+  // The layout of the module comment, unrolled on purpose: one `w.key(K.x).value(…)` line a member, in the
+  // encoded-key order, so the bytes can be read off against the table; no generic map writer on this path.
   w.mapHead(4 + (sig !== undefined ? 1 : 0) + (claims !== undefined ? 1 : 0) + (verdict !== undefined ? 1 : 0));
-  w.raw(K.v);
-  w.uint(1);
+  w.key(K.v).uint(1);
   if (sig !== undefined) {
-    w.raw(K.sig);
-    w.mapHead(3);
-    w.raw(K.alg);
-    w.text(sig.alg);
-    w.raw(K.key);
-    w.bytes(sig.key);
-    w.raw(K.sig);
-    w.bytes(sig.sig);
+    w.key(K.sig).mapHead(3);
+    w.key(K.alg).text(sig.alg);
+    w.key(K.key).bytes(sig.key);
+    w.key(K.sig).bytes(sig.sig);
   }
-  w.raw(K.kind);
-  w.text(entry.kind);
-  w.raw(K.time);
-  w.uint(entry.time);
+  w.key(K.kind).text(entry.kind);
+  w.key(K.time).uint(entry.time);
   if (claims !== undefined) {
-    w.raw(K.claims);
-    w.mapHead((claims.backfill !== undefined ? 1 : 0) + (claims.uploadedAt !== undefined ? 1 : 0));
-    if (claims.backfill !== undefined) {
-      w.raw(K.backfill);
-      w.bool(true);
-    }
-    if (claims.uploadedAt !== undefined) {
-      w.raw(K.uploadedAt);
-      w.uint(claims.uploadedAt);
-    }
+    w.key(K.claims).mapHead((claims.backfill !== undefined ? 1 : 0) + (claims.uploadedAt !== undefined ? 1 : 0));
+    if (claims.backfill !== undefined) w.key(K.backfill).bool(true);
+    if (claims.uploadedAt !== undefined) w.key(K.uploadedAt).uint(claims.uploadedAt);
   }
-  w.raw(K.subject);
-  w.mapHead(5);
-  w.raw(K.size);
-  w.uint(subject.size);
-  w.raw(K.sha256);
-  w.bytes(subject.sha256);
-  w.raw(K.project);
-  w.text(subject.project);
-  w.raw(K.version);
-  w.text(subject.version);
-  w.raw(K.filename);
-  w.text(subject.filename);
-  if (verdict !== undefined) {
-    w.raw(K.verdict);
-    w.text(verdict);
-  }
+  w.key(K.subject).mapHead(5);
+  w.key(K.size).uint(subject.size);
+  w.key(K.sha256).bytes(subject.sha256);
+  w.key(K.project).text(subject.project);
+  w.key(K.version).text(subject.version);
+  w.key(K.filename).text(subject.filename);
+  if (verdict !== undefined) w.key(K.verdict).text(verdict);
   const leaf = w.finish();
   if (leaf.length > LIMITS.leafBytes) {
     throw new StamplogError('TOO_LARGE', `leaf of ${leaf.length} bytes exceeds ${LIMITS.leafBytes} bytes`);
@@ -396,13 +172,14 @@ export function encodeLeaf(entry: Entry): Uint8Array {
 export function decodeLeaf(leaf: Uint8Array): Entry {
   const value: CborValue = decodeCanonical(leaf, { maxBytes: LIMITS.leafBytes });
   const p = new Problems();
-  const top = object(p, 'leaf', value, 'cbor', TOP_FIELDS, ['v', 'kind', 'time', 'subject']);
+  const r = new FieldReader(p, 'cbor');
+  const top = r.object('leaf', value, TOP_FIELDS, ['v', 'kind', 'time', 'subject']);
   let entry: Entry | undefined;
   if (top !== undefined) {
     const v = top.get('v');
     if (v !== undefined && v !== 1) p.add('v', `unsupported leaf version ${typeof v === 'number' ? v : typeof v} (expected 1)`);
-    const time = uint(p, 'time', top.get('time'));
-    const sub = readSubmission(p, top, 'cbor');
+    const time = r.uint('time', top.get('time'));
+    const sub = readSubmission(r, top);
     if (sub !== undefined && v === 1 && time !== undefined) entry = { v: 1, time, ...sub };
   }
   p.throwIfAny('leaf');
@@ -410,58 +187,7 @@ export function decodeLeaf(leaf: Uint8Array): Entry {
   return entry;
 }
 
-// ──────────────────────────── JSON form, signatures, identity ────────────────────────────
-
-/** The wire JSON form of `sub` (DESIGN §4), which parseSubmission turns back into an equal submission. */
-export function submissionToJSON(sub: Submission): SubmissionJSON {
-  const { project, version, filename, sha256: digest, size } = sub.subject;
-  const out: SubmissionJSON = { kind: sub.kind, subject: { project, version, filename, sha256: toHex(digest), size } };
-  if (sub.claims !== undefined) {
-    const c: NonNullable<SubmissionJSON['claims']> = {};
-    if (sub.claims.uploadedAt !== undefined) c.uploadedAt = formatRfc3339Utc(sub.claims.uploadedAt);
-    if (sub.claims.backfill !== undefined) c.backfill = true;
-    out.claims = c;
-  }
-  if (sub.sig !== undefined) out.sig = { alg: sub.sig.alg, key: toBase64(sub.sig.key), sig: toBase64(sub.sig.sig) };
-  if (sub.verdict !== undefined) out.verdict = sub.verdict;
-  return out;
-}
-
-/**
- * The JSON form of `entry`: `v`, `kind`, `time` (ms since the epoch, a number), then the submission's
- * wire shape (hex digest, base64 key and signature, RFC 3339 uploadedAt).
- */
-export function entryToJSON(entry: Entry): EntryJSON {
-  const s = submissionToJSON(entry);
-  const out: EntryJSON = { v: entry.v, kind: s.kind, time: entry.time, subject: s.subject };
-  if (s.claims !== undefined) out.claims = s.claims;
-  if (s.sig !== undefined) out.sig = s.sig;
-  if (s.verdict !== undefined) out.verdict = s.verdict;
-  return out;
-}
-
-/**
- * `JSON.stringify(entryToJSON(entry))` written directly, ASCII only (src/base/json.ts: characters from U+007F up as
- * \uXXXX escapes, so JSON.parse gives back exactly entryToJSON(entry)). Same members in the same order; for
- * servers that answer thousands of entries at once without building their JSON objects.
- */
-export function entryJSONText(entry: Entry): string {
-  const s = entry.subject;
-  let out =
-    `{"v":${entry.v},"kind":${jsonStringASCII(entry.kind)},"time":${entry.time},"subject":{"project":${jsonStringASCII(s.project)},` +
-    `"version":${jsonStringASCII(s.version)},"filename":${jsonStringASCII(s.filename)},"sha256":"${toHex(s.sha256)}","size":${s.size}}`;
-  const c = entry.claims;
-  if (c !== undefined) {
-    const members: string[] = [];
-    if (c.uploadedAt !== undefined) members.push(`"uploadedAt":"${formatRfc3339Utc(c.uploadedAt)}"`);
-    if (c.backfill !== undefined) members.push('"backfill":true');
-    out += `,"claims":{${members.join(',')}}`;
-  }
-  const sig = entry.sig;
-  if (sig !== undefined) out += `,"sig":{"alg":${jsonStringASCII(sig.alg)},"key":"${toBase64(sig.key)}","sig":"${toBase64(sig.sig)}"}`;
-  if (entry.verdict !== undefined) out += `,"verdict":${jsonStringASCII(entry.verdict)}`;
-  return `${out}}`;
-}
+// ──────────────────────────── signatures, identity ────────────────────────────
 
 /** One Ed25519 verification: what {@link publisherSignatureJob} leaves to do. */
 export interface SignatureJob {

@@ -41,7 +41,7 @@ export const SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04;
 /** Signature type 0x06: ML-DSA-44 cosignatures (tlog-cosignature); keys parse, signing is not implemented. */
 export const SIGNATURE_TYPE_ML_DSA_44 = 0x06;
 
-/** Longest verifier or signer key string accepted (an ML-DSA-44 vkey is about 1.8 KB). */
+/** Longest verifier or signer key string accepted (room for an ML-DSA-44 verifier key: 1,312 bytes in base64). */
 export const MAX_KEY_STRING_LENGTH = 8192;
 
 const PUBLIC_KEY_LENGTH: ReadonlyMap<number, number> = new Map([
@@ -222,12 +222,15 @@ function asSignerKey(key: SignerKey | string): SignerKey {
   return typeof key === 'string' ? parseSignerKey(key) : key;
 }
 
+/** `key` itself if its signature type is Ed25519 (0x01); else MALFORMED naming it as the `what` key. */
+function ed25519Typed<K extends { name: string; type: number }>(key: K, what: 'verifier' | 'signer'): K {
+  if (key.type !== SIGNATURE_TYPE_ED25519) throw malformed(`${what} key ${key.name}: type ${typeName(key.type)} is not Ed25519 (0x01)`);
+  return key;
+}
+
 /** A verifier of plain Ed25519 note signatures (type 0x01) by the verifier key `key`. */
 export function ed25519NoteVerifier(key: VerifierKey | string): NoteVerifier {
-  const k = asVerifierKey(key);
-  if (k.type !== SIGNATURE_TYPE_ED25519) {
-    throw malformed(`verifier key ${k.name}: type ${typeName(k.type)} is not Ed25519 (0x01)`);
-  }
+  const k = ed25519Typed(asVerifierKey(key), 'verifier');
   const publicKey = k.publicKey.slice();
   return {
     name: k.name,
@@ -240,10 +243,7 @@ export function ed25519NoteVerifier(key: VerifierKey | string): NoteVerifier {
 
 /** A signer of plain Ed25519 note signatures (type 0x01) with the signer key `key`. */
 export function ed25519NoteSigner(key: SignerKey | string): NoteSigner {
-  const k = asSignerKey(key);
-  if (k.type !== SIGNATURE_TYPE_ED25519) {
-    throw malformed(`signer key ${k.name}: type ${typeName(k.type)} is not Ed25519 (0x01)`);
-  }
+  const k = ed25519Typed(asSignerKey(key), 'signer');
   const seed = k.privateKey.slice();
   return { name: k.name, keyId: k.keyId, sign: (msg) => ed25519Sign(seed, msg) };
 }

@@ -85,14 +85,22 @@ function validSignature(e: Entry): boolean {
   }
 }
 
-/** Verifies an artifact offline; see the module comment. Throws a tagged StamplogError naming what failed. */
-export function verifyArtifact(
-  file: { sha256: Uint8Array; size: number },
-  evidence: ArtifactEvidence,
-  policy: Policy,
-  req: ArtifactRequirements,
-  now: number,
-): ArtifactVerification {
+/** What an artifact is verified against (verifyArtifact). */
+export interface VerifyArtifactOptions {
+  /** The trust policy every receipt must satisfy. */
+  policy: Policy;
+  /** The user's requirements: publisher key pins, vetters, minimum age. */
+  requirements: ArtifactRequirements;
+  /** The time (ms since the epoch) the minimum age is measured at. */
+  now: number;
+}
+
+/**
+ * Verifies the artifact `file` (its SHA-256 and size) by `evidence` offline; see the module comment. Throws a
+ * tagged StamplogError naming what failed.
+ */
+export function verifyArtifact(file: { sha256: Uint8Array; size: number }, evidence: ArtifactEvidence, opts: VerifyArtifactOptions): ArtifactVerification {
+  const { policy, requirements: req, now } = opts;
   // 1–3.
   const receipt = tagged(receiptCheck, 'receipt', () => verifyReceipt(evidence.receipt, policy));
   const entry = receipt.entry;

@@ -38,17 +38,17 @@ describe('client name identity', async () => {
 
   it('a publisher pin for another spelling of the project applies (PEP 503 key)', () => {
     for (const spelling of ['demo-pkg', 'DEMO.PKG', 'Demo_Pkg', 'demo__pkg']) {
-      const v = verifyArtifact({ sha256: digest, size: 43 }, { receipt: sa.proof }, policy, { publisherKeys: [parsePublisherPin(`${spelling}=${publisher.verifierKey}`)] }, 0);
+      const v = verifyArtifact({ sha256: digest, size: 43 }, { receipt: sa.proof }, { policy, requirements: { publisherKeys: [parsePublisherPin(`${spelling}=${publisher.verifierKey}`)] }, now: 0 });
       assert.equal(v.publisher?.kind, 'artifact', spelling);
     }
     assert.throws(
-      () => verifyArtifact({ sha256: digest, size: 43 }, { receipt: sa.proof }, policy, { publisherKeys: [parsePublisherPin(`demopkg=${publisher.verifierKey}`)] }, 0),
+      () => verifyArtifact({ sha256: digest, size: 43 }, { receipt: sa.proof }, { policy, requirements: { publisherKeys: [parsePublisherPin(`demopkg=${publisher.verifierKey}`)] }, now: 0 }),
       (e) => isStamplogError(e, 'POLICY_UNSATISFIED') && /no key is pinned for the project "Demo_Pkg"/.test(e.message),
     );
   });
 
   it('a signature entry about another spelling of the same project and file counts for the artifact', () => {
-    const v = verifyArtifact(file, { receipt: a.proof, signatures: [{ name: 'sig', receipt: s.proof }] }, policy, { publisherKeys: [parsePublisherPin(`demo-pkg=${publisher.verifierKey}`)] }, 0);
+    const v = verifyArtifact(file, { receipt: a.proof, signatures: [{ name: 'sig', receipt: s.proof }] }, { policy, requirements: { publisherKeys: [parsePublisherPin(`demo-pkg=${publisher.verifierKey}`)] }, now: 0 });
     assert.deepEqual(v.publisher, { label: publisher.verifierKey, index: s.index, kind: 'signature' });
   });
 

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Decoder } from 'cbor-x';
-import { CBOR_LIMITS, CborWriter, decodeCanonical, encodeCanonical, encodeKey } from '../../src/leaf/cbor.ts';
+import { CBOR_LIMITS, decodeCanonical, encodeCanonical } from '../../src/leaf/cbor.ts';
+import { CborWriter, encodeKey } from '../../src/leaf/cborwriter.ts';
 import type { CborValue } from '../../src/leaf/cbor.ts';
 import { isStamplogError } from '../../src/base/errors.ts';
 

@@ -1,4 +1,4 @@
-// Entries (src/leaf/entry.ts): submission JSON, leaf encoding and strict decoding, JSON form,
+// Entries (src/leaf/entry.ts, reader.ts, entryjson.ts): submission JSON, leaf encoding and strict decoding, JSON form,
 // publisher signatures and the dedup identity.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,8 @@ import {
   verifySubmissionSignature,
 } from '../../src/leaf/index.ts';
 import type { Entry, Submission } from '../../src/leaf/index.ts';
-import { CborWriter, decodeCanonical, encodeCanonical, encodeKey } from '../../src/leaf/cbor.ts';
+import { decodeCanonical, encodeCanonical } from '../../src/leaf/cbor.ts';
+import { CborWriter, encodeKey } from '../../src/leaf/cborwriter.ts';
 import type { CborMap, CborRecord, CborValue } from '../../src/leaf/cbor.ts';
 import { ED25519_SMALL_ORDER_ENCODINGS, ed25519VerifyNode, ed25519VerifyPortable } from '../../src/crypto/ed25519.ts';
 import { isStamplogError } from '../../src/base/errors.ts';
