@@ -1,6 +1,6 @@
 /**
  * A BundleSource (bundles.ts) whose fetching and hashing run in a worker thread (bundlethread.ts): the HTTP
- * requests and the SHA-256 of every leaf and interior node of a bundle take about half of the CPU of an audit,
+ * requests and the SHA-256 of every leaf and interior node of a bundle take a large share of the CPU of an audit,
  * and on another core they overlap with the decoding, checks and LevelDB writes of the follower's thread. What
  * the follower gets is what BundleStream gives in-thread: the same bundles, in order, with the same hashes
  * (monitor/test/bundles.test.ts compares the two), and the same StamplogErrors for failed fetches.
@@ -9,10 +9,10 @@
  * posted and not yet taken (the follower returns credits for the bundles it took, CREDIT_BATCH at a time).
  */
 import { Worker } from 'node:worker_threads';
-import { StamplogError } from '../src/base/errors.ts';
-import type { ErrorCode } from '../src/base/errors.ts';
+import { StamplogError } from '../../src/base/errors.ts';
+import type { ErrorCode } from '../../src/base/errors.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
-import type { FetchOptions } from './fetch.ts';
+import type { FetchOptions } from '../../src/client/fetch.ts';
 
 /**
  * The worker's entry point: in the compiled build (dist/) bundlethread.js next to this module; when this module
