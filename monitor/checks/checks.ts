@@ -14,7 +14,7 @@
  *                          leaf i ≥ N with time < T − tolerance. [i]
  *   future-dated           the same head, leaf i < N with time > T + tolerance (the tree held it at T). [i]
  *   invalid-signature      a publisher/vetter signature that does not verify (checked for watched projects, and
- *                          for all leaves with `verifySignatures`, ~10^4/s). [i]
+ *                          for all leaves with `verifySignatures`, which is slow). [i]
  *   unauthorized-artifact  maintainer watch: an artifact of a watched project without a valid signature by one of
  *                          the maintainer's keys. [i]
  *

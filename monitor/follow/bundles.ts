@@ -20,6 +20,16 @@ export interface BundleSource {
 /** Fetches one bundle: the leaves of entry bundle `index` that a tree of the audited size holds (`width`). */
 export type BundleFetcher = (index: number, width: number) => Promise<SplitBundle<Buffer>>;
 
+/** Which bundles a BundleStream reads, and how: bundles first..last (inclusive) of a tree of `size` leaves. */
+export interface BundleRange {
+  fetch: BundleFetcher;
+  first: number;
+  last: number;
+  size: number;
+  /** Requests in flight. */
+  ahead: number;
+}
+
 /**
  * Bundles first..last (inclusive) of a tree of `size` leaves, in order, with up to `ahead` requests in flight,
  * hashed in this thread as they are taken. A fetch that fails surfaces when its bundle is taken; fetches still
@@ -34,12 +44,12 @@ export class BundleStream implements BundleSource {
   readonly #queue: Promise<SplitBundle<Buffer>>[] = [];
   #next: number;
 
-  constructor(fetch: BundleFetcher, first: number, last: number, size: number, ahead: number) {
-    this.#fetch = fetch;
-    this.#next = first;
-    this.#last = last;
-    this.#size = size;
-    this.#ahead = Math.max(1, ahead);
+  constructor(r: BundleRange) {
+    this.#fetch = r.fetch;
+    this.#next = r.first;
+    this.#last = r.last;
+    this.#size = r.size;
+    this.#ahead = Math.max(1, r.ahead);
     this.#fill();
   }
 

@@ -15,7 +15,7 @@ const port = parentPort;
 if (port === null) throw new Error('bundlethread.ts runs in a worker thread');
 const work = workerData as BundleWork;
 const client = new TileClient(work.url, work.fetch);
-const stream = new BundleStream((n, w) => client.entryBundleSplit(n, w), work.first, work.last, work.size, work.ahead);
+const stream = new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: work.first, last: work.last, size: work.size, ahead: work.ahead });
 
 let credit = work.credit;
 let wake: (() => void) | undefined;

@@ -41,20 +41,13 @@ import type { MonitoredLog } from '../config.ts';
 import { checkConsistency, pairId, rollbackEvidence, rollbackId } from '../findings/index.ts';
 import type { Alert, Alerter, ConsistencyResult, Evidence, EvidenceLog, SignedCheckpoint } from '../findings/index.ts';
 import type { MonitorStore, StoreBatch } from '../state/index.ts';
-import { BundleStream, ChainedSource } from './bundles.ts';
 import type { BundleSource } from './bundles.ts';
-import { WorkerBundleStream } from './bundleworker.ts';
+import { openBundles } from './bundleworker.ts';
 import { LogRecords, corrupt } from './records.ts';
 import type { HeadRecord } from './records.ts';
 
 /** Leaves per audited chunk (a power of two ≥ 256, so chunks end on bundle and subtree boundaries). */
 export const CHUNK_LEAVES = 1 << 16;
-/** Entry bundles requested ahead of the one being audited. */
-const FETCH_AHEAD = 64;
-/** Bundles an audit must span for its fetching and hashing to go to a worker thread (bundleworker.ts). */
-const WORKER_MIN_BUNDLES = 256;
-/** Bundles fetched and hashed in this thread while the worker starts. */
-const WORKER_LEAD = 96;
 /** Most findings about tree heads remembered as already alerted (HeadRecord.flagged). */
 const MAX_FLAGGED = 64;
 
@@ -87,7 +80,7 @@ export interface FollowerDeps {
   onCheckpoint?: (cp: SignedCheckpoint, url: string) => void;
   /**
    * Fetch and hash entry bundles in a worker thread (true) or in this one (false); by default a worker for
-   * audits of at least WORKER_MIN_BUNDLES bundles.
+   * long audits (bundleworker.ts openBundles).
    */
   bundleWorker?: boolean;
 }
@@ -272,7 +265,7 @@ export class Follower {
       return { origin, size, audited: 0, cursor: head.cursor, alerts: [] };
     }
     const chunkEnd = (from: number) => Math.min(size, (Math.floor(from / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
-    const stream = this.#bundles(Math.floor(start / TILE_WIDTH), Math.floor((size - 1) / TILE_WIDTH), size);
+    const stream = openBundles({ client: this.client, first: Math.floor(start / TILE_WIDTH), last: Math.floor((size - 1) / TILE_WIDTH), size, worker: this.#deps.bundleWorker });
     // The previous chunk's write, then its alerts and progress (see the module comment, step 4). Record reads
     // wait for it, so that they see its records.
     let stored: Promise<void> | undefined;
@@ -330,23 +323,6 @@ export class Follower {
       await stream.close();
     }
     return { origin, size, audited: head.cursor - start, cursor: head.cursor, alerts: all };
-  }
-
-  /**
-   * Bundles first..last of the tree of `size` leaves, fetched ahead (across chunk boundaries) and hashed while
-   * earlier ones are checked: for a long audit in a worker thread (bundleworker.ts), which the first
-   * WORKER_LEAD bundles do not wait for (this thread fetches and hashes them while the worker starts);
-   * else in this thread. FollowerDeps.bundleWorker overrides the choice.
-   */
-  #bundles(first: number, last: number, size: number): BundleSource {
-    const count = last - first + 1;
-    const worker = this.#deps.bundleWorker ?? count >= WORKER_MIN_BUNDLES;
-    const local = (from: number, to: number) => new BundleStream((n, w) => this.client.entryBundleSplit(n, w), from, to, size, FETCH_AHEAD);
-    if (!worker) return local(first, last);
-    const lead = Math.min(this.#deps.bundleWorker === true ? 0 : WORKER_LEAD, count);
-    if (lead === count) return local(first, last);
-    const rest = new WorkerBundleStream({ url: this.client.url, fetch: this.client.options, first: first + lead, last, size, ahead: FETCH_AHEAD });
-    return lead === 0 ? rest : new ChainedSource(local(first, first + lead - 1), lead, rest);
   }
 
   /**

@@ -4,5 +4,5 @@
  * bundlethread.ts). This file is the folder's public surface.
  */
 export { CHUNK_LEAVES, Follower, type FollowerDeps, type PassResult } from './follow.ts';
-export { BundleStream, ChainedSource, type BundleFetcher, type BundleSource, type HashedBundle } from './bundles.ts';
-export { WorkerBundleStream, type BundleWork } from './bundleworker.ts';
+export { BundleStream, ChainedSource, type BundleFetcher, type BundleRange, type BundleSource, type HashedBundle } from './bundles.ts';
+export { WorkerBundleStream, openBundles, type BundleWork } from './bundleworker.ts';

@@ -32,7 +32,7 @@ describe('bundle sources', () => {
       const size = 5 * TILE_WIDTH + 17;
       log.append(Array.from({ length: size }, (_, i) => new TextEncoder().encode(`entry ${i}`)));
       const client = new TileClient(log.url);
-      const local = () => new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 5, size, 2);
+      const local = () => new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 5, size, ahead: 2 });
       const want = await drain(local(), 6);
       assert.equal(want[5].leaves.length, 17);
       assert.equal(want[0].root, hex((() => {
@@ -47,7 +47,7 @@ describe('bundle sources', () => {
       } finally {
         await worker.close();
       }
-      const chained = new ChainedSource(new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 1, size, 2), 2, new WorkerBundleStream({ url: log.url, fetch: {}, first: 2, last: 5, size, ahead: 1 }));
+      const chained = new ChainedSource(new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 1, size, ahead: 2 }), 2, new WorkerBundleStream({ url: log.url, fetch: {}, first: 2, last: 5, size, ahead: 1 }));
       try {
         assert.deepEqual(await drain(chained, 6), want);
       } finally {
@@ -66,7 +66,7 @@ describe('bundle sources', () => {
       const client = new TileClient(log.url);
       // Bundle 2 does not exist: the log has 2 bundles; ask for a tree of 3.
       const size = 3 * TILE_WIDTH;
-      const local = new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 2, size, 3);
+      const local = new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 2, size, ahead: 3 });
       const worker = new WorkerBundleStream({ url: log.url, fetch: {}, first: 0, last: 2, size, ahead: 3 });
       try {
         for (const src of [local, worker]) {

@@ -126,7 +126,8 @@ export function nodeHashIntoPortable(l: Uint8Array, lo: number, r: Uint8Array, r
   const i6 = (g + H6) | 0;
   const i7 = (h + H7) | 0;
 
-  // Block 2 with its precomputed schedule, from H(1).
+  // Block 2 with its precomputed schedule, from H(1): the round loop is block 1's written out again, a
+  // deliberate unroll (its K[t] + W[t] come from the table).
   a = i0;
   b = i1;
   c = i2;

@@ -2,18 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CompactRange, MemoryTree, leafHash, nodeHash, storedHashIndex, treeHashIndexes, treeHashNodes } from '../../src/merkle/index.ts';
+import { ascii, hex } from './reference.ts';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function leaf(i: number): Uint8Array {
-  return new TextEncoder().encode(`leaf ${i}`);
-}
-
-function treeOf(n: number): MemoryTree {
-  const t = new MemoryTree();
-  for (let i = 0; i < n; i++) t.append(leaf(i));
-  return t;
-}
+const leaf = (i: number): Uint8Array => ascii(`leaf ${i}`);
 
 /** The root of the `count` (a power of two) hashes in h, folded pairwise with nodeHash (the reference). */
 function foldPerfect(h: Uint8Array, count: number): Uint8Array {
@@ -37,7 +28,8 @@ describe('CompactRange', () => {
   });
 
   it('resumes from a persisted border', () => {
-    const tree = treeOf(77);
+    const tree = new MemoryTree();
+    for (let i = 0; i < 77; i++) tree.append(leaf(i));
     const cr = new CompactRange(77, tree.readHashes(treeHashIndexes(77)));
     for (let i = 77; i < 200; i++) {
       cr.append(leafHash(leaf(i)));
