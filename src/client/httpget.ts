@@ -5,7 +5,7 @@
  * url, status) for any other status, a timeout or a network error.
  *
  * Why not global fetch: on this workload undici's WHATWG streams cost several times the CPU per bundle that
- * node:http needs, and that CPU is taken from the audit itself (docs/benchmarks.md).
+ * node:http needs, and that CPU is taken from the audit itself.
  *
  * A pooled connection that the server closed while idle fails on reuse (ECONNRESET): such a request is sent
  * once more on a fresh connection, as Node's documentation recommends for idempotent requests.
