@@ -1,23 +1,26 @@
 /**
  * The monitor's HTTP interface (node:http), wiring only:
  *
- *   POST /add-checkpoint        C2SP tlog-witness (witness.ts), when a witness is configured
- *   GET  /gossip/<origin>       this monitor's checkpoints for a log (gossip.ts)
+ *   POST /add-checkpoint        C2SP tlog-witness (witness/), when a witness is configured
+ *   GET  /gossip/<origin>       this monitor's checkpoints for a log (witness/gossip.ts)
  *   POST /gossip                checkpoints and evidence from a peer (JSON, ≤ 4 MiB)
- *   GET  /evidence              every stored evidence file (evidencelog.ts)
+ *   GET  /evidence              every stored evidence file (findings/evidencelog.ts)
  *   GET  /healthz               "ok"
  *
- * Bodies are read up to a cap (413 beyond); malformed JSON is 400; an unknown path is 404, a wrong method 405.
- * Local state corruption is 500 and reported through `onFatal` (the daemon stops).
+ * The witness answers as tlog-witness prescribes (witness/witness.ts). Every other failure is an RFC 9457
+ * problem+json answer with the project's code → status table (src/base/problem.ts): a body over its cap is
+ * 413, malformed JSON or gossip 400, an unknown path 404, a wrong method 405 (with Allow), local state
+ * corruption 503 (and reported through `onFatal`: the daemon stops), anything else 500.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isStamplogError } from '../src/base/errors.ts';
-import type { EvidenceLog } from './evidencelog.ts';
-import type { Gossip } from './gossip.ts';
-import { MAX_BODY_BYTES } from './witness.ts';
-import type { Witness } from './witness.ts';
+import { StamplogError, isStamplogError } from '../src/base/errors.ts';
+import { sendProblemNode } from '../src/base/problem.ts';
+import { readIncomingCapped } from '../src/client/httpget.ts';
+import { MAX_ADD_CHECKPOINT_BYTES } from '../src/note/index.ts';
+import type { EvidenceLog } from './findings/index.ts';
+import type { Gossip, Witness } from './witness/index.ts';
 
 const MAX_GOSSIP_BODY = 4 << 20;
 
@@ -28,29 +31,9 @@ export interface MonitorServerDeps {
   onFatal?: (e: unknown) => void;
 }
 
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > max) {
-      reject(new TooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    req.on('data', (c: Buffer) => {
-      total += c.length;
-      if (total > max) {
-        reject(new TooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  const b = await readIncomingCapped(req, max, 'request body');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
@@ -58,7 +41,10 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-const json = (res: ServerResponse, status: number, v: unknown) => send(res, status, 'application/json', JSON.stringify(v));
+const json = (res: ServerResponse, v: unknown) => send(res, 200, 'application/json', JSON.stringify(v));
+
+/** NOT_FOUND carrying the methods `path` answers: sent as 405 with Allow (src/base/problem.ts). */
+const wrongMethod = (path: string, allow: string) => new StamplogError('NOT_FOUND', `${path} answers ${allow} only`, { details: { allow } });
 
 /** Builds the request handler. */
 export function monitorHandler(deps: MonitorServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -66,50 +52,44 @@ export function monitorHandler(deps: MonitorServerDeps): (req: IncomingMessage, 
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     if (path === '/add-checkpoint') {
-      if (deps.witness === undefined) return send(res, 404, 'text/plain', 'no witness here\n');
-      if (method !== 'POST') return send(res, 405, 'text/plain', 'POST only\n');
-      const a = await deps.witness.addCheckpoint(await readBody(req, MAX_BODY_BYTES));
+      if (deps.witness === undefined) throw new StamplogError('NOT_FOUND', 'no witness here');
+      if (method !== 'POST') throw wrongMethod(path, 'POST');
+      const a = await deps.witness.addCheckpoint(await readBody(req, MAX_ADD_CHECKPOINT_BYTES));
       return send(res, a.status, a.contentType, a.body);
     }
     if (path === '/gossip') {
-      if (method !== 'POST') return send(res, 405, 'text/plain', 'POST only\n');
+      if (method !== 'POST') throw wrongMethod(path, 'POST');
+      const bytes = await readBody(req, MAX_GOSSIP_BODY);
       let body: unknown;
       try {
-        body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readBody(req, MAX_GOSSIP_BODY)));
-      } catch (e) {
-        if (e instanceof TooLarge) throw e;
-        return json(res, 400, { error: 'body is not JSON' });
+        body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      } catch {
+        throw new StamplogError('MALFORMED', 'body is not JSON');
       }
-      try {
-        return json(res, 200, await deps.gossip.handlePost(body, `peer ${req.socket.remoteAddress ?? '?'}`));
-      } catch (e) {
-        if (isStamplogError(e, 'MALFORMED')) return json(res, 400, { error: e.message });
-        throw e;
-      }
+      return json(res, await deps.gossip.handlePost(body, `peer ${req.socket.remoteAddress ?? '?'}`));
     }
     if (path.startsWith('/gossip/')) {
-      if (method !== 'GET') return send(res, 405, 'text/plain', 'GET only\n');
+      if (method !== 'GET') throw wrongMethod('/gossip/<origin>', 'GET');
       let origin: string;
       try {
         origin = decodeURIComponent(path.slice('/gossip/'.length));
       } catch {
-        return json(res, 400, { error: 'bad origin' });
+        throw new StamplogError('MALFORMED', 'bad origin');
       }
-      return json(res, 200, { checkpoints: await deps.gossip.views(origin) });
+      return json(res, { checkpoints: await deps.gossip.views(origin) });
     }
     if (path === '/evidence') {
-      if (method !== 'GET') return send(res, 405, 'text/plain', 'GET only\n');
-      return json(res, 200, { evidence: await deps.evidence.list() });
+      if (method !== 'GET') throw wrongMethod(path, 'GET');
+      return json(res, { evidence: await deps.evidence.list() });
     }
     if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
-    return send(res, 404, 'text/plain', 'not found\n');
+    throw new StamplogError('NOT_FOUND', 'not found');
   };
   return (req, res) => {
     route(req, res).catch((e: unknown) => {
-      if (e instanceof TooLarge) return send(res, 413, 'text/plain', 'request body too large\n');
       if (isStamplogError(e, 'CORRUPTION')) deps.onFatal?.(e);
-      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else sendProblemNode(res, e);
     });
   };
 }

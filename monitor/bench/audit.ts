@@ -11,11 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePolicy } from '../../src/note/index.ts';
-import { Alerter } from '../alerts.ts';
 import { logsFromPolicy } from '../config.ts';
-import { EvidenceLog } from '../evidencelog.ts';
-import { Follower } from '../follow.ts';
-import { MonitorStore } from '../store.ts';
+import { Alerter, EvidenceLog } from '../findings/index.ts';
+import { Follower } from '../follow/index.ts';
+import { MonitorStore } from '../state/index.ts';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./tileserver.ts', import.meta.url)), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });

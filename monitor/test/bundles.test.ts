@@ -1,73 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { MemoryTree, TILE_WIDTH, decodeEntryBundle, encodeEntryBundle, leafHash } from '../../src/merkle/index.ts';
+import { MemoryTree, TILE_WIDTH } from '../../src/merkle/index.ts';
 import { generateSignerKey } from '../../src/note/index.ts';
-import { BundleStream, ChainedSource, hashBundle, splitEntryBundle } from '../bundles.ts';
-import type { BundleSource, HashedBundle } from '../bundles.ts';
-import { WorkerBundleStream } from '../bundleworker.ts';
-import { LogClient } from '../logclient.ts';
+import { TileClient } from '../../src/client/tiles.ts';
+import { BundleStream, ChainedSource } from '../follow/index.ts';
+import type { BundleSource, HashedBundle } from '../follow/index.ts';
+import { WorkerBundleStream } from '../follow/index.ts';
 import { startFakeLog } from './fakelog.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function outcome<T>(f: () => T): T | string {
-  try {
-    return f();
-  } catch (e) {
-    return `error ${(e as { code?: string }).code}: ${(e as Error).message}`;
-  }
-}
 
 /** The leaves of a split bundle, as copies. */
 function leavesOf(b: { bytes: Buffer; at: Int32Array; count: number }): Uint8Array[] {
   return Array.from({ length: b.count }, (_, i) => new Uint8Array(b.bytes.subarray(b.at[i] + 2, b.at[i + 1])));
 }
-
-describe('splitEntryBundle', () => {
-  it('property: accepts exactly what decodeEntryBundle accepts, with the same leaves or the same error', () => {
-    const leaves = fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: TILE_WIDTH });
-    const width = fc.option(fc.integer({ min: -1, max: TILE_WIDTH + 1 }), { nil: undefined });
-    const damage = fc.oneof(fc.constant('none'), fc.constant('cut'), fc.constant('extend'), fc.constant('flip'));
-    fc.assert(
-      fc.property(leaves, width, damage, fc.nat(), (ls, w, how, at) => {
-        let bytes = Buffer.from(encodeEntryBundle(ls));
-        if (how === 'cut') bytes = bytes.subarray(0, at % bytes.length);
-        if (how === 'extend') bytes = Buffer.concat([bytes, Buffer.from([at & 255])]);
-        if (how === 'flip') {
-          bytes = Buffer.from(bytes);
-          bytes[at % bytes.length] ^= 0x01;
-        }
-        const want = outcome(() => decodeEntryBundle(bytes, w).map(hex));
-        const got = outcome(() => leavesOf(splitEntryBundle(bytes, w)).map(hex));
-        assert.deepEqual(got, want);
-      }),
-      { seed: 51, numRuns: 800 },
-    );
-    // Beyond 256 leaves, and the empty bundle.
-    const many = Buffer.from(encodeEntryBundle(Array.from({ length: 256 }, () => new Uint8Array(1))));
-    const more = Buffer.concat([many, Buffer.from([0, 0])]);
-    assert.deepEqual(outcome(() => splitEntryBundle(more)), outcome(() => decodeEntryBundle(more)));
-    assert.deepEqual(outcome(() => splitEntryBundle(Buffer.alloc(0))), outcome(() => decodeEntryBundle(Buffer.alloc(0))));
-  });
-});
-
-describe('hashBundle', () => {
-  it('gives the RFC 6962 leaf hashes, and the subtree root of a full bundle', () => {
-    for (const n of [1, 7, 255, 256]) {
-      const ls = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${n}/${i}`));
-      const h = hashBundle(splitEntryBundle(Buffer.from(encodeEntryBundle(ls))));
-      assert.deepEqual(
-        Array.from({ length: n }, (_, i) => hex(h.leafHashes.subarray(32 * i, 32 * i + 32))),
-        ls.map((l) => hex(leafHash(l))),
-      );
-      const tree = new MemoryTree();
-      for (const l of ls) tree.append(l);
-      if (n === TILE_WIDTH) assert.equal(hex(h.root as Uint8Array), hex(tree.root()));
-      else assert.equal(h.root, undefined);
-    }
-  });
-});
 
 async function drain(src: BundleSource, n: number): Promise<{ leaves: string[]; hashes: string; root: string | undefined }[]> {
   const out = [];
@@ -85,8 +31,8 @@ describe('bundle sources', () => {
     try {
       const size = 5 * TILE_WIDTH + 17;
       log.append(Array.from({ length: size }, (_, i) => new TextEncoder().encode(`entry ${i}`)));
-      const client = new LogClient(log.url);
-      const local = () => new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 5, size, 2);
+      const client = new TileClient(log.url);
+      const local = () => new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 5, size, ahead: 2 });
       const want = await drain(local(), 6);
       assert.equal(want[5].leaves.length, 17);
       assert.equal(want[0].root, hex((() => {
@@ -101,7 +47,7 @@ describe('bundle sources', () => {
       } finally {
         await worker.close();
       }
-      const chained = new ChainedSource(new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 1, size, 2), 2, new WorkerBundleStream({ url: log.url, fetch: {}, first: 2, last: 5, size, ahead: 1 }));
+      const chained = new ChainedSource(new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 1, size, ahead: 2 }), 2, new WorkerBundleStream({ url: log.url, fetch: {}, first: 2, last: 5, size, ahead: 1 }));
       try {
         assert.deepEqual(await drain(chained, 6), want);
       } finally {
@@ -117,10 +63,10 @@ describe('bundle sources', () => {
     const log = await startFakeLog('bundles.example/log', k.signerKey);
     try {
       log.append(Array.from({ length: 2 * TILE_WIDTH }, (_, i) => new TextEncoder().encode(`entry ${i}`)));
-      const client = new LogClient(log.url);
+      const client = new TileClient(log.url);
       // Bundle 2 does not exist: the log has 2 bundles; ask for a tree of 3.
       const size = 3 * TILE_WIDTH;
-      const local = new BundleStream((n, w) => client.entryBundleSplit(n, w), 0, 2, size, 3);
+      const local = new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: 0, last: 2, size, ahead: 3 });
       const worker = new WorkerBundleStream({ url: log.url, fetch: {}, first: 0, last: 2, size, ahead: 3 });
       try {
         for (const src of [local, worker]) {

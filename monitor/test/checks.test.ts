@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { encodeLeaf, makeEntry, signStatement, ed25519PublicKeyForTest } from './leafkit.ts';
-import { ContentChecker, decodeStrict, parseWatchFile } from '../checks.ts';
-import type { CheckLookup, CheckOptions, FilenameRecord, ProjectRecord, WitnessedHead } from '../checks.ts';
-import type { Alert } from '../alerts.ts';
+import { ContentChecker, decodeStrict, parseWatchFile } from '../checks/index.ts';
+import type { CheckLookup, CheckOptions, FilenameRecord, ProjectRecord, WitnessedHead } from '../checks/index.ts';
+import type { Alert } from '../findings/index.ts';
 import type { Entry, Submission } from '../../src/leaf/index.ts';
 
 const ORIGIN = 'example.test/log';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { appendBatch, makeSubmission, removeDir, startServer, tempDir } from '../../test/helpers/server.ts';
 import type { RunningServer } from '../../test/helpers/server.ts';
-import { key } from '../store.ts';
+import { key } from '../state/index.ts';
 import { policyText, runCli } from './kit.ts';
 
 function alertsIn(stderr: string): { type: string; indexes: number[] }[] {

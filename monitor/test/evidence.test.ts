@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryTree } from '../../src/merkle/index.ts';
 import { ed25519NoteSigner, generateSignerKey, parseCheckpoint, parseNote, signCheckpoint } from '../../src/note/index.ts';
-import { checkConsistency, verifyEvidence } from '../evidence.ts';
-import type { Evidence, SignedCheckpoint } from '../evidence.ts';
+import { checkConsistency, verifyEvidence } from '../findings/index.ts';
+import type { Evidence, SignedCheckpoint } from '../findings/index.ts';
 
 const ORIGIN = 'example.test/log';
 const key = generateSignerKey(ORIGIN, new Uint8Array(32).fill(7));

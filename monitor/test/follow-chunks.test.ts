@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSignerKey } from '../../src/note/index.ts';
-import { CHUNK_LEAVES, Follower } from '../follow.ts';
-import { key } from '../store.ts';
+import { CHUNK_LEAVES, Follower } from '../follow/index.ts';
+import { key } from '../state/index.ts';
 import { encodeLeaf, makeSubmissionValueForTest } from './leafkit.ts';
 import { startFakeLog } from './fakelog.ts';
 import type { FakeLog } from './fakelog.ts';

@@ -1,11 +1,11 @@
 // Shared helpers for monitor tests: policies for running servers, a state dir with store, alerter and evidence log.
 import { parsePolicy } from '../../src/note/index.ts';
-import { Alerter } from '../alerts.ts';
-import type { Alert } from '../alerts.ts';
+import { Alerter } from '../findings/index.ts';
+import type { Alert } from '../findings/index.ts';
 import { logsFromPolicy } from '../config.ts';
 import type { MonitoredLog } from '../config.ts';
-import { EvidenceLog } from '../evidencelog.ts';
-import { MonitorStore } from '../store.ts';
+import { EvidenceLog } from '../findings/index.ts';
+import { MonitorStore } from '../state/index.ts';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

@@ -11,7 +11,7 @@ import type { WitnessPoster } from '../../src/log/witnessing.ts';
 import type { TransparencyLog } from '../../src/log/log.ts';
 import type { MemoryStore } from '../../src/store/memory.ts';
 import { artifact, logKeys, openMemoryLog } from '../../test/log/fixtures.ts';
-import { Witness } from '../witness.ts';
+import { Witness } from '../witness/index.ts';
 import { logsOf, openKit } from './kit.ts';
 import type { Kit } from './kit.ts';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { NameFilter, fnv1a, nameKey } from '../namefilter.ts';
+import { NameFilter, fnv1a, nameKey } from '../checks/index.ts';
 
 describe('NameFilter', () => {
   it('never forgets a name that was added (no false negatives), whatever the load', () => {

@@ -18,9 +18,9 @@ import {
   parseNote,
   signCheckpoint,
 } from '../../src/note/index.ts';
-import { Follower } from '../follow.ts';
-import { rollbackEvidence, verifyEvidence } from '../evidence.ts';
-import type { Evidence, SignedCheckpoint } from '../evidence.ts';
+import { Follower } from '../follow/index.ts';
+import { rollbackEvidence, verifyEvidence } from '../findings/index.ts';
+import type { Evidence, SignedCheckpoint } from '../findings/index.ts';
 import { startFakeLog } from './fakelog.ts';
 import type { FakeLog } from './fakelog.ts';
 import { encodeLeaf, makeSubmissionValueForTest } from './leafkit.ts';

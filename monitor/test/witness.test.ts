@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import { MemoryTree } from '../../src/merkle/index.ts';
 import { cosignatureTimestamp, cosignatureVerifier, ed25519NoteSigner, generateCosignerKey, generateSignerKey, openNote, signCheckpoint } from '../../src/note/index.ts';
 import { toBase64 } from '../../src/base/bytes.ts';
-import { Gossip } from '../gossip.ts';
+import { Gossip } from '../witness/index.ts';
 import { listen } from '../server.ts';
-import { Witness } from '../witness.ts';
-import type { SignedCheckpoint } from '../evidence.ts';
+import { Witness } from '../witness/index.ts';
+import type { SignedCheckpoint } from '../findings/index.ts';
 import { logsOf, openKit, policyText } from './kit.ts';
 import type { Kit } from './kit.ts';
 

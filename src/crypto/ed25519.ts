@@ -21,7 +21,7 @@
  *      k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 3 in its unmultiplied form).
  * On the 12 cases of ed25519-speccheck ("Taming the many EdDSAs") this accepts exactly what libsodium
  * accepts (only case 3). Steps 1–6 run here, in one place, for both backends (key checks cached per key). Step 7 runs
- * in OpenSSL on Node (node:crypto, ~10^4 verifies/s; OpenSSL is cofactorless but accepts small-order
+ * in OpenSSL on Node (node:crypto; OpenSSL is cofactorless but accepts small-order
  * and non-canonical keys, hence steps 3–5) and, where node:crypto is absent, on @noble/ed25519's exported
  * point arithmetic. noble's own `verify` is not used: it is cofactored even with {zip215: false}, so it
  * accepts R = rB + T (T a torsion point), which OpenSSL rejects. Both backends give the same answer on

@@ -1,25 +1,39 @@
 /**
  * SHA-256 (FIPS 180-4). On Node.js this is OpenSSL through `crypto.hash` (one call, no Hash object:
- * the fastest path for the short inputs of Merkle hashing); elsewhere @noble/hashes.
+ * the fastest path for the short inputs of Merkle hashing; see sha256IntoOpenSSL); elsewhere @noble/hashes.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from './node.ts';
 
 type HashFn = (data: Uint8Array) => Uint8Array;
 
+/** Writes SHA-256(data) to out[at..at+32); data is read in full first, so out may alias it. */
+export type Sha256Into = (data: Uint8Array, out: Uint8Array, at: number) => void;
+
+/**
+ * {@link Sha256Into} through OpenSSL's one-shot `crypto.hash` on Node.js, undefined elsewhere. The digest is
+ * asked for as a latin1 ('binary') string, whose 32 char codes are its bytes, and copied into `out`: cheaper
+ * than asking for a Buffer, and nothing is allocated for the caller. The one place this trick lives;
+ * test/crypto/sha256.test.ts checks it against @noble/hashes (sha256Portable).
+ */
+export const sha256IntoOpenSSL: Sha256Into | undefined = ((hash) => {
+  if (typeof hash !== 'function') return undefined;
+  return (data: Uint8Array, out: Uint8Array, at: number) => {
+    const s = hash('sha256', data, 'binary');
+    for (let i = 0; i < 32; i++) out[at + i] = s.charCodeAt(i);
+  };
+})(nodeCrypto?.hash);
+
 function pickSha256(): HashFn {
-  const c = nodeCrypto;
-  if (c !== undefined && typeof c.hash === 'function') {
-    const hash = c.hash;
-    // A 'binary' (latin1) string answer copied into a fresh array costs ~0.36 µs here; asking crypto.hash for
-    // a Buffer costs ~1.0 µs (measured on 110-byte inputs). Each char code is one byte of the digest.
+  const into = sha256IntoOpenSSL;
+  if (into !== undefined) {
     return (data) => {
-      const s = hash('sha256', data, 'binary');
       const out = new Uint8Array(32);
-      for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+      into(data, out, 0);
       return out;
     };
   }
+  const c = nodeCrypto;
   if (c !== undefined) {
     return (data) => {
       const b = c.createHash('sha256').update(data).digest();
@@ -31,6 +45,9 @@ function pickSha256(): HashFn {
 
 /** SHA-256 of `data` (32 bytes). */
 export const sha256: HashFn = pickSha256();
+
+/** SHA-256 of `data` written to out[at..at+32) (see {@link Sha256Into}): OpenSSL on Node.js, else via `sha256`. */
+export const sha256Into: Sha256Into = sha256IntoOpenSSL ?? ((data, out, at) => out.set(sha256(data), at));
 
 const utf8 = new TextEncoder();
 

@@ -37,3 +37,5 @@ export type { StatementFields } from './statement.ts';
 export { CBOR_LIMITS, decodeCanonical, encodeCanonical } from './cbor.ts';
 export type { CborMap, CborRecord, CborValue } from './cbor.ts';
 export { formatRfc3339Utc, fromBase64, fromHex, parseRfc3339Utc, toBase64, toHex } from './codec.ts';
+export { decodeLeafFast, decodeLeafStrict, factsOf, leafFactsAt } from './fastleaf.ts';
+export type { LeafFacts } from './fastleaf.ts';

@@ -17,8 +17,6 @@
  * stops writing rather than sign a fork of what the witness holds.
  */
 import { StamplogError } from '../base/errors.ts';
-import { CANONICAL_DECIMAL } from '../base/decimal.ts';
-import { toBase64 } from '../base/bytes.ts';
 import { readBodyCapped } from '../base/fetchbody.ts';
 import type { Hash } from '../merkle/hash.ts';
 import { cosignatureVerifier } from '../note/cosignature.ts';
@@ -28,6 +26,7 @@ import { formatNote, openNote, parseNote } from '../note/note.ts';
 import type { NoteSignature } from '../note/note.ts';
 import { QUORUM_NONE, quorumSatisfied } from '../note/policy.ts';
 import type { Policy, PolicyWitness } from '../note/policy.ts';
+import { formatAddCheckpoint, isTlogSizeType, parseTlogSize } from '../note/witness.ts';
 
 /** A signed checkpoint as the log holds it. */
 export interface SignedCheckpoint {
@@ -262,12 +261,11 @@ export class Witnessing {
       for (let attempt = 0; attempt < 2; attempt++) {
         const old = w.knownSize <= cp.size ? w.knownSize : 0;
         const proof = old === 0 || old === cp.size ? [] : this.#source.proveConsistency(old, cp.size);
-        const body = `old ${old}\n${proof.map((h) => `${toBase64(h)}\n`).join('')}\n${cp.note}`;
+        const body = formatAddCheckpoint({ oldSize: old, proof, note: cp.note });
         const res = await this.#post(w.witness.url as string, body, AbortSignal.timeout(this.#opts.timeoutMs));
-        if (res.status === 409 && res.contentType.split(';')[0].trim() === 'text/x.tlog.size') {
-          const m = new RegExp(`^(${CANONICAL_DECIMAL})\n?$`).exec(res.body);
-          const size = m === null ? NaN : Number(m[1]);
-          if (!Number.isSafeInteger(size)) throw new Error('409 with a malformed size');
+        if (res.status === 409 && isTlogSizeType(res.contentType)) {
+          const size = parseTlogSize(res.body);
+          if (size === undefined) throw new Error('409 with a malformed size');
           if (size > cp.size) {
             const why = `witness ${w.witness.name} has cosigned a checkpoint of this log of size ${size}, beyond the newest this log signed (${cp.size}): the data directory is older than what was published`;
             this.#opts.onAhead?.(why);

@@ -4,7 +4,7 @@
  *
  *   hash.ts        leaf/node hashing, EMPTY_ROOT               RFC 6962 §2.1, RFC 9162 §2.1.1
  *   stored.ts      stored-hash layout, HashReader, appends     Go sumdb/tlog layout
- *   tree.ts        roots of any size from stored hashes        RFC 9162 §2.1.1
+ *   tree.ts        roots of any size; CompactRange             RFC 9162 §2.1.1
  *   prove.ts       inclusion / consistency proof generation    RFC 9162 §2.1.3.1, §2.1.4.1
  *   verify.ts      inclusion / consistency proof verification  RFC 9162 §2.1.3.2, §2.1.4.2
  *   memory.ts      MemoryTree, a fast in-memory tree
@@ -25,7 +25,7 @@ export {
   type AsyncHashReader,
   type HashReader,
 } from './stored.ts';
-export { treeHash, treeHashAsync, treeHashFromHashes, treeHashIndexes } from './tree.ts';
+export { CompactRange, treeHash, treeHashAsync, treeHashFromHashes, treeHashIndexes, treeHashNodes } from './tree.ts';
 export {
   consistencyProofFromHashes,
   consistencyProofIndexes,
@@ -84,4 +84,13 @@ export {
   type TileFetcher,
   type TreeHead,
 } from './tilereader.ts';
-export { MAX_ENTRY_SIZE, decodeEntryBundle, encodeEntryBundle } from './bundle.ts';
+export {
+  MAX_ENTRY_SIZE,
+  decodeEntryBundle,
+  encodeEntryBundle,
+  hashEntryBundle,
+  splitEntryBundle,
+  type HashedBundle,
+  type SplitBundle,
+} from './bundle.ts';
+export { leafHashInto } from './nodehash.ts';

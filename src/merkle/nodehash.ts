@@ -1,21 +1,23 @@
 /**
- * SHA-256 (FIPS 180-4 §6.2) specialised for the one message shape of RFC 6962 interior nodes:
- * the 65 bytes 0x01 || left || right (RFC 6962 §2.1), i.e. exactly two 64-byte blocks.
+ * SHA-256 (FIPS 180-4 §6.2) specialised for the message shapes of RFC 6962 (§2.1), written into a caller's
+ * buffer without allocating: interior nodes, the 65 bytes 0x01 || left || right (exactly two 64-byte blocks),
+ * and leaves, 0x00 || leaf, for leaves lying anywhere in a larger buffer (an entry bundle).
  *
- * Merkle maths is nothing but this hash (a proof check on a 10^6-leaf tree is 20 of them), so it writes into
- * a caller's buffer without allocating. On Node.js `nodeHashInto` is OpenSSL through `crypto.hash`, asked for a
- * latin1 ('binary') string whose 32 char codes are the digest bytes: ~0.38 µs a node here, against ~0.53 µs for
- * the plain-JS version below and ~1 µs when crypto.hash allocates a Buffer. Elsewhere (a browser) it is
+ * Merkle maths is nothing but these hashes (a proof check is a few dozen of them, an audit a million), so
+ * neither allocates. On Node.js both are OpenSSL through src/crypto's sha256IntoOpenSSL (the latin1 digest
+ * trick, cheaper than the plain-JS version below and than a Buffer answer). Elsewhere (a browser) nodes use
  * `nodeHashIntoPortable`, a fixed-shape SHA-256: block 1 holds 0x01 || left || right[0..30]; block 2 holds
  * right[31], the padding bit and the bit length 520 (FIPS 180-4 §5.1.1), so its message schedule depends on
- * one byte only and is precomputed for all 256 values (64 KiB table, K[t] + W[t] pre-added).
- * test/merkle/hash.test.ts checks both against src/crypto/sha256.ts on random inputs.
+ * one byte only and is precomputed for all 256 values (64 KiB table, K[t] + W[t] pre-added); leaves use
+ * src/crypto's sha256Into. test/merkle/hash.test.ts checks the node hashes against src/crypto/sha256.ts on
+ * random inputs, test/merkle/nodehash.test.ts the leaf hash against leafHash.
  *
  * Wire format: output is the 32-byte SHA-256 digest, big-endian words (FIPS 180-4 §6.2.2 step 4).
- * Limits: none; inputs are read in full before the output is written, so output may alias either input.
+ * Limits: leaves of at most 65,535 bytes (an entry bundle's); inputs are read in full before the output is
+ * written, so output may alias any input.
  */
 
-import { nodeCrypto } from '../crypto/node.ts';
+import { sha256Into, sha256IntoOpenSSL } from '../crypto/sha256.ts';
 
 // FIPS 180-4 §4.2.2: the 64 round constants.
 const K = new Int32Array([
@@ -124,7 +126,8 @@ export function nodeHashIntoPortable(l: Uint8Array, lo: number, r: Uint8Array, r
   const i6 = (g + H6) | 0;
   const i7 = (h + H7) | 0;
 
-  // Block 2 with its precomputed schedule, from H(1).
+  // Block 2 with its precomputed schedule, from H(1): the round loop is block 1's written out again, a
+  // deliberate unroll (its K[t] + W[t] come from the table).
   a = i0;
   b = i1;
   c = i2;
@@ -156,8 +159,8 @@ export function nodeHashIntoPortable(l: Uint8Array, lo: number, r: Uint8Array, r
 }
 
 function pickNodeHash(): NodeHashInto {
-  const hash = nodeCrypto?.hash;
-  if (typeof hash !== 'function') return nodeHashIntoPortable;
+  const into = sha256IntoOpenSSL;
+  if (into === undefined) return nodeHashIntoPortable;
   const message = new Uint8Array(65);
   message[0] = 0x01; // RFC 6962 §2.1: MTH(D[n]) = SHA-256(0x01 || left || right)
   return (l, lo, r, ro, out, oo) => {
@@ -166,10 +169,28 @@ function pickNodeHash(): NodeHashInto {
       message[1 + i] = l[lo + i];
       message[33 + i] = r[ro + i];
     }
-    const s = hash('sha256', message, 'binary');
-    for (let i = 0; i < 32; i++) out[oo + i] = s.charCodeAt(i);
+    into(message, out, oo);
   };
 }
 
 /** {@link NodeHashInto}: OpenSSL on Node.js, {@link nodeHashIntoPortable} elsewhere (see the module comment). */
 export const nodeHashInto: NodeHashInto = pickNodeHash();
+
+/** Largest leaf leafHashInto takes: an entry bundle's (uint16 length prefix). */
+const MAX_LEAF = 65_535;
+
+// Allocated on first use: a verifier that never hashes leaves in place never pays 64 KiB.
+let leafScratch: Uint8Array | undefined;
+
+/**
+ * Writes the RFC 6962 leaf hash SHA-256(0x00 || src[start..end)) to out[at..at+32); the leaf is at most
+ * 65,535 bytes (RangeError otherwise). The same hash as hash.ts's leafHash, without a copy per leaf.
+ */
+export function leafHashInto(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void {
+  const n = end - start;
+  if (n < 0 || n > MAX_LEAF) throw new RangeError(`leaf of ${n} bytes`);
+  const s = (leafScratch ??= new Uint8Array(MAX_LEAF + 1));
+  s[0] = 0x00; // RFC 6962 §2.1: MTH({d(0)}) = SHA-256(0x00 || d(0))
+  s.set(src.subarray(start, end), 1);
+  sha256Into(s.subarray(0, n + 1), out, at);
+}

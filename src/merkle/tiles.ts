@@ -185,7 +185,6 @@ export function tileForStoredHash(storedIndex: number): Tile {
   return locateStoredHash(storedIndex).tile;
 }
 
-/** Returns the Merkle root of the 2^k hashes in data[start, end) (a perfect subtree above them). */
 /**
  * Folds the `count` (a power of two, the caller's guarantee) consecutive hashes h[0..32·count) into the root of
  * their perfect subtree, pairwise level by level (RFC 6962 §2.1), in place: the root ends up in h[0..32) and the
@@ -198,6 +197,7 @@ export function foldPerfectInPlace(h: Uint8Array, count: number): void {
   }
 }
 
+/** Returns the Merkle root of the 2^k hashes in data[start, end) (a perfect subtree above them). */
 function subtreeRoot(data: Uint8Array, start: number, end: number): Hash {
   // A copy, whatever `data` is: on a Node Buffer `slice` is a view, and hashing in place would overwrite it.
   const tmp = new Uint8Array(data.subarray(start, end));

@@ -56,3 +56,15 @@ export { MAX_POLICY_BYTES, MAX_POLICY_ENTRIES, QUORUM_NONE, parsePolicy, quorumS
 export type { Policy, PolicyLog, PolicyWitness, PolicyGroup, WitnessCosignature, PolicyVerification, PolicyVerifyOptions } from './policy.ts';
 
 export { base64Encode, base64Decode, parseDecimal } from './encoding.ts';
+
+export {
+  MAX_ADD_CHECKPOINT_BYTES,
+  MAX_PROOF_LINES,
+  TLOG_SIZE_CONTENT_TYPE,
+  formatAddCheckpoint,
+  formatTlogSize,
+  isTlogSizeType,
+  parseAddCheckpoint,
+  parseTlogSize,
+} from './witness.ts';
+export type { AddCheckpointRequest } from './witness.ts';

@@ -13,7 +13,7 @@
  * error or a store closed for re-opening, CORRUPTION otherwise; what a read returns is verified by the log (leaf
  * and tile hashes, the signed checkpoint) before it is trusted.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { StamplogError } from '../base/errors.ts';
@@ -21,6 +21,7 @@ import { SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, sea
 import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
 import { replaceFileDurably } from './durablefile.ts';
 import { storageFailure } from './faults.ts';
+import { levelErrorText, openLevel, readIfExists } from './levelopen.ts';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -40,9 +41,6 @@ export const CHECKPOINT_FILE = 'STAMPLOG-CHECKPOINT';
 /** Written next to LevelDB's files when an open found corruption; its presence refuses later opens. */
 export const CORRUPTION_MARKER = 'STAMPLOG-CORRUPTION';
 
-/** Lines of LevelDB's info log that report data dropped or found corrupted during recovery. */
-const RECOVERY_CORRUPTION = /dropping \d+ bytes|ignoring error|corruption/i;
-
 /**
  * A read failure of the underlying database, naming what was being read: STORAGE_FAILED while the store is
  * closed (being re-opened after a storage failure) or the device reports an I/O error, CORRUPTION otherwise.
@@ -53,7 +51,7 @@ function readFailure(what: string, e: unknown): StamplogError {
   if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_DATABASE_NOT_CLOSED') {
     return new StamplogError('STORAGE_FAILED', `reading ${what}: the store is closed (re-opening after a storage failure)`, { cause: e, details: { retryAfterSeconds: 5 } });
   }
-  const text = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+  const text = levelErrorText(e);
   if (/IO error/i.test(text) && !/corruption/i.test(text)) return storageFailure(`reading ${what}`, e);
   return new StamplogError('CORRUPTION', `reading ${what} from the store failed: ${text}`, { cause: e });
 }
@@ -72,9 +70,8 @@ export class LevelStore implements LogStore {
   private checkpointChain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly location: string) {
-    // Sized for sustained ingest (a backfill writes ~700 bytes of rows an entry, most under random keys): a 64 MiB
-    // memtable and 128 MiB tables cut what LevelDB's compaction rewrites by half (measured over a 1,000,000-entry
-    // backfill: 1,950 MB → 988 MB of compaction output, its thread 0.48 → 0.28 cores; docs/benchmarks.md).
+    // Sized for sustained ingest (a backfill writes several rows an entry, most under random keys): a large
+    // memtable and large tables cut what LevelDB's compaction rewrites (docs/benchmarks.md).
     this.db = new Level<string, Uint8Array>(location, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
@@ -89,29 +86,18 @@ export class LevelStore implements LogStore {
     if (earlier !== undefined) {
       throw new StamplogError('CORRUPTION', `the store at ${this.location} was found corrupted earlier (${marker}: ${earlier.trim()}); refusing to open it`);
     }
-    try {
-      await this.db.open();
-    } catch (e) {
-      const code = (e as { cause?: { code?: string } }).cause?.code;
-      if (code === 'LEVEL_LOCKED') {
-        throw new StamplogError('CONFLICT', `the store at ${this.location} is in use by another process`, { cause: e });
-      }
-      const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
-      // LevelDB says "Corruption: …" for damaged files and "IO error: …" when the device refuses (full disk, EIO).
-      if (/corruption/i.test(detail)) throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}: ${detail}`, { cause: e });
-      throw storageFailure(`opening the store at ${this.location}`, e);
+    const problem = await openLevel(this.db, this.location);
+    if (problem === undefined) return;
+    if (problem.kind === 'locked') throw new StamplogError('CONFLICT', `the store at ${this.location} is in use by another process`, { cause: problem.cause });
+    if (problem.kind === 'failed') {
+      if (problem.corruption) throw new StamplogError('CORRUPTION', `cannot open the store at ${this.location}: ${problem.detail}`, { cause: problem.cause });
+      throw storageFailure(`opening the store at ${this.location}`, problem.cause);
     }
-    // LevelDB's info log of this open: a recovery that dropped or found corrupted records lost data silently.
-    const info = (await readIfExists(join(this.location, 'LOG'))) ?? '';
-    const bad = info.split('\n').filter((line) => RECOVERY_CORRUPTION.test(line));
-    if (bad.length > 0) {
-      // Lines look like `2024/05/29-15:37:47.123456 7f00deadbeef <message>`: keep the message.
-      const first = bad[0].replace(/^\S+ \S+ /, '').trim();
-      const message = `LevelDB reported corruption while opening ${this.location} (${bad.length} line(s) in its LOG, first: ${first}); committed batches may have been dropped`;
-      await this.db.close();
-      await writeFile(marker, `${new Date().toISOString()} ${message}\nRemove this file only after restoring or inspecting the store.\n`, { flush: true });
-      throw new StamplogError('CORRUPTION', `${message}; refusing to open it (and later opens, until ${marker} is removed)`);
-    }
+    // The recovery dropped or found corrupted records: committed batches may be lost, and the open already
+    // rewrote the files, so the marker refuses later opens too.
+    const message = `LevelDB reported corruption while opening ${this.location} (${problem.lines} line(s) in its LOG, first: ${problem.first}); committed batches may have been dropped`;
+    await writeFile(marker, `${new Date().toISOString()} ${message}\nRemove this file only after restoring or inspecting the store.\n`, { flush: true });
+    throw new StamplogError('CORRUPTION', `${message}; refusing to open it (and later opens, until ${marker} is removed)`);
   }
 
   private async getText(key: string, what: string): Promise<string | undefined> {
@@ -157,8 +143,8 @@ export class LevelStore implements LogStore {
     if (batch.fromSize !== size) {
       throw new StamplogError('CONFLICT', `commit from size ${batch.fromSize} but the store holds ${size}`);
     }
-    // A chained batch: one native write batch filled op by op (about 5× cheaper per op than an array batch,
-    // which clones every op object), written as one atomic record and fsynced.
+    // A chained batch: one native write batch filled op by op (cheaper per op than an array batch, which
+    // clones every op object), written as one atomic record and fsynced.
     const b = this.db.batch();
     batch.leaves.forEach((leaf, i) => b.put(leafKey(batch.fromSize + i), leaf));
     for (const t of batch.tiles) b.put(tileKey(t.level, t.index), t.data);
@@ -192,7 +178,7 @@ export class LevelStore implements LogStore {
     if (count === 0) return [];
     const out: Uint8Array[] = [];
     // One range scan: the leaves of a range are adjacent keys, so an iterator seeks once and walks, where
-    // getMany searched the memtable and every level for each key (measured ~3× slower for 4,000 leaves). Big
+    // getMany searches the memtable and every level for each key (slower for a range). Big
     // chunks (highWaterMarkBytes) bring a whole batch back in one native call.
     let it;
     try {
@@ -318,14 +304,5 @@ export class LevelStore implements LogStore {
     } finally {
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
     }
-  }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
   }
 }

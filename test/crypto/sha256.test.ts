@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sha256, sha256HexOfText, sha256HexOfTextPortable, sha256Portable } from '../../src/crypto/sha256.ts';
+import { sha256, sha256HexOfText, sha256HexOfTextPortable, sha256Into, sha256IntoOpenSSL, sha256Portable } from '../../src/crypto/sha256.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -24,6 +24,30 @@ describe('sha256', () => {
     const a = sha256(buf.subarray(10, 20));
     assert.equal(a.length, 32);
     assert.equal(hex(a), hex(sha256Portable(buf.slice(10, 20))));
+  });
+});
+
+describe('sha256Into (the OpenSSL latin1 path on Node)', () => {
+  it('is available on Node and writes what @noble/hashes computes at any offset, touching nothing else', () => {
+    assert.equal(typeof sha256IntoOpenSSL, 'function');
+    for (const [name, into] of [['sha256Into', sha256Into], ['sha256IntoOpenSSL', sha256IntoOpenSSL]] as const) {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(40), (data, at) => {
+          const out = new Uint8Array(at + 32 + 5).fill(0xa5);
+          into?.(data, out, at);
+          assert.equal(hex(out.subarray(at, at + 32)), hex(sha256Portable(data)), name);
+          assert.ok(out.subarray(0, at).every((x) => x === 0xa5) && out.subarray(at + 32).every((x) => x === 0xa5), `${name} writes only its 32 bytes`);
+        }),
+        { seed: 52, numRuns: 300 },
+      );
+    }
+  });
+
+  it('allows the output to alias the input', () => {
+    const buf = new TextEncoder().encode('abc'.repeat(20));
+    const want = hex(sha256Portable(buf));
+    sha256Into(buf, buf, 0);
+    assert.equal(hex(buf.subarray(0, 32)), want);
   });
 });
 

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT, appendBatch, removeDir, startServer, tempDir } from '../helpers/server.ts';
 import { runCliAsync, startMonitor } from '../../monitor/test/kit.ts';
-import { verifyEvidence } from '../../monitor/evidence.ts';
+import { verifyEvidence } from '../../monitor/findings/index.ts';
 
 const LAUNCHER = join(REPO_ROOT, 'bin/stamplog.js');
 const COMPILED = join(REPO_ROOT, 'dist/src/cli/main.js');

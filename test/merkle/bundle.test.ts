@@ -4,9 +4,12 @@ import fc from 'fast-check';
 import {
   MAX_ENTRY_SIZE,
   MemoryTree,
+  TILE_WIDTH,
   decodeEntryBundle,
   encodeEntryBundle,
+  hashEntryBundle,
   leafHash,
+  splitEntryBundle,
   tileData,
   tilesForSize,
 } from '../../src/merkle/index.ts';
@@ -113,6 +116,64 @@ describe('decodeEntryBundle', () => {
       const decoded = decodeEntryBundle(bundle, tile.width);
       const data = tileData(tile, tree);
       decoded.forEach((leaf, i) => assert.equal(hex(leafHash(leaf)), hex(data.subarray(i * 32, i * 32 + 32))));
+    }
+  });
+});
+
+function outcome<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (e) {
+    return `error ${(e as { code?: string }).code}: ${(e as Error).message}`;
+  }
+}
+
+/** The leaves of a split bundle, as copies. */
+function leavesOf(b: { bytes: Uint8Array; at: Int32Array; count: number }): Uint8Array[] {
+  return Array.from({ length: b.count }, (_, i) => new Uint8Array(b.bytes.subarray(b.at[i] + 2, b.at[i + 1])));
+}
+
+describe('splitEntryBundle', () => {
+  it('property: its offsets give the leaves decodeEntryBundle copies, or it throws the same error, on Buffers too', () => {
+    const leaves = fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: TILE_WIDTH });
+    const width = fc.option(fc.integer({ min: -1, max: TILE_WIDTH + 1 }), { nil: undefined });
+    const damage = fc.oneof(fc.constant('none'), fc.constant('cut'), fc.constant('extend'), fc.constant('flip'));
+    fc.assert(
+      fc.property(leaves, width, damage, fc.nat(), (ls, w, how, at) => {
+        let bytes = Buffer.from(encodeEntryBundle(ls));
+        if (how === 'cut') bytes = bytes.subarray(0, at % bytes.length);
+        if (how === 'extend') bytes = Buffer.concat([bytes, Buffer.from([at & 255])]);
+        if (how === 'flip') {
+          bytes = Buffer.from(bytes);
+          bytes[at % bytes.length] ^= 0x01;
+        }
+        const want = outcome(() => decodeEntryBundle(bytes, w).map(hex));
+        const got = outcome(() => leavesOf(splitEntryBundle(bytes, w)).map(hex));
+        assert.deepEqual(got, want);
+      }),
+      { seed: 51, numRuns: 800 },
+    );
+    // Beyond 256 leaves, and the empty bundle.
+    const many = Buffer.from(encodeEntryBundle(Array.from({ length: 256 }, () => new Uint8Array(1))));
+    const more = Buffer.concat([many, Buffer.from([0, 0])]);
+    assert.deepEqual(outcome(() => splitEntryBundle(more)), outcome(() => decodeEntryBundle(more)));
+    assert.deepEqual(outcome(() => splitEntryBundle(Buffer.alloc(0))), outcome(() => decodeEntryBundle(Buffer.alloc(0))));
+  });
+});
+
+describe('hashEntryBundle', () => {
+  it('gives the RFC 6962 leaf hashes, and the subtree root of a full bundle', () => {
+    for (const n of [1, 7, 255, 256]) {
+      const ls = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${n}/${i}`));
+      const h = hashEntryBundle(splitEntryBundle(Buffer.from(encodeEntryBundle(ls))));
+      assert.deepEqual(
+        Array.from({ length: n }, (_, i) => hex(h.leafHashes.subarray(32 * i, 32 * i + 32))),
+        ls.map((l) => hex(leafHash(l))),
+      );
+      const tree = new MemoryTree();
+      for (const l of ls) tree.append(l);
+      if (n === TILE_WIDTH) assert.equal(hex(h.root as Uint8Array), hex(tree.root()));
+      else assert.equal(h.root, undefined);
     }
   });
 });

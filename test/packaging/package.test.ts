@@ -207,7 +207,7 @@ describe('the package: npm pack, npm install -g, npm start, npx', { timeout: 300
     const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
     const files = list.stdout.split('\n').filter((f) => f !== '').map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'bin/stamplog.js', 'bin/parent.js', 'monitor/stamplog-monitor.js', 'dist/src/cli/main.js', 'dist/monitor/cli.js', 'dist/src/receipts/thread.js', 'dist/monitor/bundlethread.js']) {
+    for (const f of ['package.json', 'README.md', 'bin/stamplog.js', 'bin/parent.js', 'monitor/stamplog-monitor.js', 'dist/src/cli/main.js', 'dist/monitor/cli.js', 'dist/src/receipts/thread.js', 'dist/monitor/follow/bundlethread.js']) {
       assert.ok(files.includes(f), `${f} is in the package (${files.length} files)`);
     }
     assert.deepEqual(files.filter((f) => f.endsWith('.ts') || f.startsWith('test/') || f.startsWith('src/') || f.endsWith('.mjs')), []);
@@ -343,7 +343,7 @@ const { MemoryTree } = await import(new URL('src/merkle/memory.js', dist));
 const { ReceiptWorker } = await import(new URL('src/receipts/worker.js', dist));
 const { formatCheckpoint } = await import(new URL('src/note/checkpoint.js', dist));
 const { formatNote } = await import(new URL('src/note/note.js', dist));
-const { WorkerBundleStream } = await import(new URL('monitor/bundleworker.js', dist));
+const { WorkerBundleStream } = await import(new URL('monitor/follow/bundleworker.js', dist));
 const tree = new MemoryTree();
 const leaves = [0, 1, 2].map((i) => new TextEncoder().encode('leaf ' + i));
 for (const l of leaves) tree.append(l);

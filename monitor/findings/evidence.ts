@@ -15,8 +15,8 @@
  *
  * What it proves (RFC 9162 §2.1.4: tree n extends tree m iff MTH(D_n[0:m]) equals root m):
  * - m = n: the roots differ. `nodes` is empty.
- * - m < n: `nodes` are the perfect subtrees of [0, m) (borderNodes(m), largest first) *as tree n has them*, each
- *   with its audit path in tree n (compact.ts, node proofs), so each verifies against root n. Their fold is
+ * - m < n: `nodes` are the perfect subtrees of [0, m) (src/merkle treeHashNodes(m), largest first) *as tree n
+ *   has them*, each with its audit path in tree n (nodeproof.ts), so each verifies against root n. Their fold is
  *   MTH(D_n[0:m]); it differs from root m, so tree n does not extend tree m. (A consistency proof that fails to
  *   verify proves nothing by itself, since anyone can write a bad proof; these paths cannot be forged without
  *   breaking SHA-256.)
@@ -31,14 +31,14 @@
  * they are inconsistent, returns exactly this evidence; `rollbackEvidence` builds the rollback kind.
  */
 import { createHash } from 'node:crypto';
-import { StamplogError, isStamplogError } from '../src/base/errors.ts';
-import { hashEqual, proveInclusionAsync } from '../src/merkle/index.ts';
-import type { AsyncHashReader, Hash } from '../src/merkle/index.ts';
-import { cosignatureTimestamp, ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../src/note/index.ts';
-import type { Checkpoint, CosignatureVerifier, NoteVerifier, VerifierKey } from '../src/note/index.ts';
-import { fromBase64, toBase64 } from '../src/base/bytes.ts';
-import { borderNodes, foldBorder, nodeProofFromLeafProof, nodeStoredIndex, rootFromNodeProof } from './compact.ts';
-import type { NodeId } from './compact.ts';
+import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
+import { hashEqual, proveInclusionAsync, storedHashIndex, treeHashFromHashes, treeHashNodes } from '../../src/merkle/index.ts';
+import type { AsyncHashReader, Hash } from '../../src/merkle/index.ts';
+import { cosignatureTimestamp, ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../../src/note/index.ts';
+import type { Checkpoint, CosignatureVerifier, NoteVerifier, VerifierKey } from '../../src/note/index.ts';
+import { fromBase64, toBase64 } from '../../src/base/bytes.ts';
+import { nodeProofFromLeafProof, rootFromNodeProof } from './nodeproof.ts';
+import type { NodeId } from './nodeproof.ts';
 
 export const EVIDENCE_TYPE = 'stamplog-evidence/v1';
 /** Most border nodes (a tree of ≤ 2^52 leaves has at most 52) and proof hashes per node. */
@@ -219,7 +219,7 @@ export function verifyEvidence(evidence: unknown, logKey: string | VerifierKey |
     if (hashEqual(older.rootHash, newer.rootHash)) throw new StamplogError('UNVERIFIED', 'evidence: the checkpoints are the same tree head');
     return { id, origin: older.origin, older, newer, kind: 'same-size' };
   }
-  const want = borderNodes(older.size);
+  const want = treeHashNodes(older.size);
   if (nodes.length !== want.length) throw bad(`expected ${want.length} nodes (the subtrees of [0, ${older.size}))`);
   const hashes: Hash[] = [];
   nodes.forEach((raw: unknown, i) => {
@@ -236,7 +236,7 @@ export function verifyEvidence(evidence: unknown, logKey: string | VerifierKey |
     hashes.push(h);
   });
   // MTH(D_n[0:m]) as tree n has it, against root m.
-  if (hashEqual(foldBorder(hashes), older.rootHash)) {
+  if (hashEqual(treeHashFromHashes(older.size, hashes), older.rootHash)) {
     throw new StamplogError('UNVERIFIED', `evidence: tree ${newer.size} extends tree ${older.size}; the checkpoints are consistent`);
   }
   return { id, origin: older.origin, older, newer, kind: 'not-extension' };
@@ -248,7 +248,7 @@ export type ConsistencyResult = { consistent: true } | { consistent: false; evid
 /**
  * Decides whether the verified checkpoints `a` and `b` (same origin, either order) can come from one append-only
  * tree, reading the larger tree's hashes from `largerReader` (authenticated against that tree's root, e.g.
- * LogClient.tileReader). Inconsistent pairs come back with self-contained evidence (see the module comment).
+ * TileClient.tileReader). Inconsistent pairs come back with self-contained evidence (see the module comment).
  * Reader failures propagate: a tree nobody serves decides nothing.
  */
 export async function checkConsistency(
@@ -273,9 +273,9 @@ export async function checkConsistency(
   });
   if (m === n) return hashEqual(older.checkpoint.rootHash, newer.checkpoint.rootHash) ? { consistent: true } : make([]);
   const reader = largerReader();
-  const border = borderNodes(m);
-  const hashes = border.length === 0 ? [] : await reader.readHashes(border.map(nodeStoredIndex));
-  if (hashEqual(foldBorder(hashes), older.checkpoint.rootHash)) return { consistent: true };
+  const border = treeHashNodes(m);
+  const hashes = border.length === 0 ? [] : await reader.readHashes(border.map((b) => storedHashIndex(b.level, b.index)));
+  if (hashEqual(treeHashFromHashes(m, hashes), older.checkpoint.rootHash)) return { consistent: true };
   const proofs = await Promise.all(
     border.map(async (node: NodeId) => nodeProofFromLeafProof(node, n, await proveInclusionAsync(node.index * 2 ** node.level, n, reader))),
   );

@@ -1,21 +1,21 @@
 /**
  * The body of the bundle worker thread (bundleworker.ts): fetches entry bundles first..last of one log in
- * order, hashes every leaf (bundles.ts hashBundle), and posts each bundle with its hashes to the parent, its
+ * order, hashes every leaf (src/merkle hashEntryBundle), and posts each bundle with its hashes to the parent, its
  * bytes and hash arrays transferred, never more bundles than the credit the parent gave (`credit` at first,
  * then what it returns as it takes them). The first failure is posted as an error and ends the work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isStamplogError } from '../src/base/errors.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
 import { BundleStream } from './bundles.ts';
 import type { HashedBundle } from './bundles.ts';
 import type { BundleWork, FromBundleThread } from './bundleworker.ts';
-import { LogClient } from './logclient.ts';
+import { TileClient } from '../../src/client/tiles.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('bundlethread.ts runs in a worker thread');
 const work = workerData as BundleWork;
-const client = new LogClient(work.url, work.fetch);
-const stream = new BundleStream((n, w) => client.entryBundleSplit(n, w), work.first, work.last, work.size, work.ahead);
+const client = new TileClient(work.url, work.fetch);
+const stream = new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: work.first, last: work.last, size: work.size, ahead: work.ahead });
 
 let credit = work.credit;
 let wake: (() => void) | undefined;

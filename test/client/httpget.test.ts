@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { getBuffer } from '../httpget.ts';
+import { getBuffer } from '../../src/client/httpget.ts';
 
 describe('getBuffer (keep-alive GETs with getBytes\'s bounds)', () => {
   let server: Server;

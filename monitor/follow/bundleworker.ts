@@ -1,6 +1,6 @@
 /**
  * A BundleSource (bundles.ts) whose fetching and hashing run in a worker thread (bundlethread.ts): the HTTP
- * requests and the SHA-256 of every leaf and interior node of a bundle take about half of the CPU of an audit,
+ * requests and the SHA-256 of every leaf and interior node of a bundle take a large share of the CPU of an audit,
  * and on another core they overlap with the decoding, checks and LevelDB writes of the follower's thread. What
  * the follower gets is what BundleStream gives in-thread: the same bundles, in order, with the same hashes
  * (monitor/test/bundles.test.ts compares the two), and the same StamplogErrors for failed fetches.
@@ -9,10 +9,12 @@
  * posted and not yet taken (the follower returns credits for the bundles it took, CREDIT_BATCH at a time).
  */
 import { Worker } from 'node:worker_threads';
-import { StamplogError } from '../src/base/errors.ts';
-import type { ErrorCode } from '../src/base/errors.ts';
+import { StamplogError } from '../../src/base/errors.ts';
+import type { ErrorCode } from '../../src/base/errors.ts';
+import type { TileClient } from '../../src/client/tiles.ts';
+import { BundleStream, ChainedSource } from './bundles.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
-import type { FetchOptions } from './fetch.ts';
+import type { FetchOptions } from '../../src/client/fetch.ts';
 
 /**
  * The worker's entry point: in the compiled build (dist/) bundlethread.js next to this module; when this module
@@ -108,4 +110,29 @@ export class WorkerBundleStream implements BundleSource {
 
 function toBundle(m: Extract<FromBundleThread, { bytes: ArrayBuffer }>): HashedBundle {
   return { bytes: Buffer.from(m.bytes, 0, m.length), at: m.at, count: m.count, leafHashes: m.leafHashes, root: m.root };
+}
+
+/** Entry bundles requested ahead of the one being audited. */
+const FETCH_AHEAD = 64;
+/** Bundles an audit must span for its fetching and hashing to go to a worker thread. */
+const WORKER_MIN_BUNDLES = 256;
+/** Bundles fetched and hashed in this thread while the worker starts. */
+const WORKER_LEAD = 96;
+
+/**
+ * Bundles first..last of the tree of `size` leaves from `client`, fetched ahead (across chunk boundaries) and
+ * hashed while earlier ones are checked: for a long audit in a worker thread, which the first WORKER_LEAD
+ * bundles do not wait for (this thread fetches and hashes them while the worker starts); else in this thread.
+ * `worker` overrides the choice (true: a worker for all of them; false: this thread).
+ */
+export function openBundles(o: { client: TileClient; first: number; last: number; size: number; worker?: boolean }): BundleSource {
+  const { client, first, last, size } = o;
+  const count = last - first + 1;
+  const worker = o.worker ?? count >= WORKER_MIN_BUNDLES;
+  const local = (from: number, to: number) => new BundleStream({ fetch: (n, w) => client.entryBundleSplit(n, w), first: from, last: to, size, ahead: FETCH_AHEAD });
+  if (!worker) return local(first, last);
+  const lead = Math.min(o.worker === true ? 0 : WORKER_LEAD, count);
+  if (lead === count) return local(first, last);
+  const rest = new WorkerBundleStream({ url: client.url, fetch: client.options, first: first + lead, last, size, ahead: FETCH_AHEAD });
+  return lead === 0 ? rest : new ChainedSource(local(first, first + lead - 1), lead, rest);
 }

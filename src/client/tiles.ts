@@ -8,12 +8,10 @@
  * them): on a 404 for a partial, the full tile is fetched and its prefix used. Requests go over pooled
  * keep-alive connections (httpget.ts), with fetch.ts's bounds.
  */
-import { StamplogError, isStamplogError } from '../src/base/errors.ts';
-import { TILE_WIDTH, entryBundlePath, tileHashReaderAsync, tilePath } from '../src/merkle/index.ts';
-import type { AsyncHashReader, Tile, TreeHead } from '../src/merkle/index.ts';
-import { MAX_NOTE_BYTES } from '../src/note/index.ts';
-import { splitEntryBundle } from './bundles.ts';
-import type { SplitBundle } from './bundles.ts';
+import { StamplogError, isStamplogError } from '../base/errors.ts';
+import { TILE_WIDTH, entryBundlePath, splitEntryBundle, tileHashReaderAsync, tilePath } from '../merkle/index.ts';
+import type { AsyncHashReader, SplitBundle, Tile, TreeHead } from '../merkle/index.ts';
+import { MAX_NOTE_BYTES } from '../note/index.ts';
 import { joinUrl } from './fetch.ts';
 import type { FetchOptions } from './fetch.ts';
 import { getBuffer } from './httpget.ts';
@@ -21,10 +19,12 @@ import { getBuffer } from './httpget.ts';
 /** Most tiles one reader keeps (8 KiB each at most). */
 const READER_CACHE_TILES = 2048;
 
-export class LogClient {
+/** A bounded tlog-tiles reader of the log at one URL. */
+export class TileClient {
   readonly url: string;
   readonly #opts: FetchOptions;
 
+  /** A reader of the log at `url` (http or https; MALFORMED otherwise), each request bounded by `opts`. */
   constructor(url: string, opts: FetchOptions = {}) {
     if (!/^https?:\/\/[^\s]+$/.test(url)) throw new StamplogError('MALFORMED', `log URL ${JSON.stringify(url)} is not an http(s) URL`);
     this.url = url.replace(/\/+$/, '');
@@ -58,8 +58,8 @@ export class LogClient {
     return Array.from({ length: b.count }, (_, i) => new Uint8Array(b.bytes.subarray(b.at[i] + 2, b.at[i + 1])));
   }
 
-  /** The same leaves, as positions in the fetched bytes (bundles.ts): no copy per leaf. */
-  async entryBundleSplit(index: number, width: number): Promise<SplitBundle> {
+  /** The same leaves, as positions in the fetched bytes (src/merkle splitEntryBundle): no copy per leaf. */
+  async entryBundleSplit(index: number, width: number): Promise<SplitBundle<Buffer>> {
     const tile: Tile = { level: 0, index, width };
     let exact = true;
     const bytes = await this.#withFullFallback(tile, (t) => {

@@ -1,27 +1,37 @@
 /**
- * Bounded HTTP for the monitor (global fetch): every request has a deadline and every body a size cap, so a
- * slow or hostile log, peer or webhook cannot stall or exhaust the monitor. Nothing fetched is trusted: callers
- * verify signatures and hashes before using it.
+ * Bounded HTTP over the global fetch, for talking to parties this process does not control (a log, a peer
+ * monitor, a webhook): every request has a deadline and every body a size cap, so a slow or hostile server
+ * cannot stall or exhaust the caller. Nothing fetched is trusted: callers verify signatures and hashes before
+ * using it.
  *
  * Failures are StamplogErrors: NOT_FOUND for a 404, TOO_LARGE for a body over the cap, INTERNAL (details:
- * url, status) for any other status, a timeout or a network error.
+ * url, status) for any other status, a timeout or a network error. httpget.ts gives the same contract over
+ * node:http keep-alive connections.
  */
-import { StamplogError } from '../src/base/errors.ts';
-import { readBodyCapped } from '../src/base/fetchbody.ts';
+import { StamplogError } from '../base/errors.ts';
+import { readBodyCapped } from '../base/fetchbody.ts';
 
 /** Default deadline of one request (ms). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Default cap on a response body (bytes): an entry bundle of 256 leaves of 64 KiB, plus prefixes. */
 export const DEFAULT_MAX_BYTES = 256 * 65_537;
 
+/** Bounds of one request. */
 export interface FetchOptions {
   timeoutMs?: number;
   maxBytes?: number;
   headers?: Record<string, string>;
 }
 
-function failure(url: string, message: string, cause?: unknown, status?: number): StamplogError {
+/** INTERNAL naming `url` (and `status`, when an answer came). */
+export function httpFailure(url: string, message: string, cause?: unknown, status?: number): StamplogError {
   return new StamplogError('INTERNAL', `${url}: ${message}`, { cause, details: { url, ...(status === undefined ? {} : { status }) } });
+}
+
+/** The failure for a GET of `url` answered `status` (not 200): NOT_FOUND for 404, else INTERNAL. */
+export function statusFailure(url: string, status: number): StamplogError {
+  if (status === 404) return new StamplogError('NOT_FOUND', `${url}: 404`, { details: { url, status: 404 } });
+  return httpFailure(url, `HTTP ${status}`, undefined, status);
 }
 
 /** The response to one request: status, headers and the (capped) body. */
@@ -44,27 +54,14 @@ export async function request(url: string, init: { method?: string; body?: strin
       redirect: 'error',
     });
   } catch (e) {
-    throw failure(url, `request failed: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw httpFailure(url, `request failed: ${e instanceof Error ? e.message : String(e)}`, e);
   }
   try {
     return { status: res.status, headers: res.headers, body: await readBodyCapped(res, url, opts.maxBytes ?? DEFAULT_MAX_BYTES) };
   } catch (e) {
     if (e instanceof StamplogError) throw e;
-    throw failure(url, `reading the body failed: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw httpFailure(url, `reading the body failed: ${e instanceof Error ? e.message : String(e)}`, e);
   }
-}
-
-/** GETs `url` and returns the body of a 200; NOT_FOUND for 404, INTERNAL for another status. */
-export async function getBytes(url: string, opts: FetchOptions = {}): Promise<Uint8Array> {
-  const a = await request(url, {}, opts);
-  if (a.status === 404) throw new StamplogError('NOT_FOUND', `${url}: 404`, { details: { url, status: 404 } });
-  if (a.status !== 200) throw failure(url, `HTTP ${a.status}`, undefined, a.status);
-  return a.body;
-}
-
-/** GETs `url` as UTF-8 text (see getBytes). */
-export async function getText(url: string, opts: FetchOptions = {}): Promise<string> {
-  return new TextDecoder('utf-8', { fatal: false }).decode(await getBytes(url, opts));
 }
 
 /** Joins a base URL (no trailing slash needed) and a relative path. */

@@ -7,9 +7,9 @@
  *     "message": "…", "details": { "filename": "…", "digests": ["…", "…"] }, "at": "2024-05-29T15:37:47.000Z" }
  *
  * `indexes` are the leaf indexes involved (empty for findings about tree heads); `details` are the facts a
- * human or a script needs to act, per type (see checks.ts, follow.ts, gossip.ts).
+ * human or a script needs to act, per type (see checks/, follow/, witness/gossip.ts).
  */
-import { request } from './fetch.ts';
+import { request } from '../../src/client/fetch.ts';
 
 export type AlertType =
   /** One filename logged with more than one digest (artifact substitution). */

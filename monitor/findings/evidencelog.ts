@@ -6,13 +6,13 @@
  * unverified is ever stored, served or pushed, whoever sent it. New equivocation evidence is alerted as
  * `equivocation`, new rollback evidence as `rollback`.
  */
-import { StamplogError, isStamplogError } from '../src/base/errors.ts';
+import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
 import type { Alerter } from './alerts.ts';
 import { verifyEvidence } from './evidence.ts';
 import type { Evidence } from './evidence.ts';
-import { key } from './store.ts';
-import type { MonitorStore } from './store.ts';
-import type { MonitoredLog } from './config.ts';
+import { key } from '../state/index.ts';
+import type { MonitorStore } from '../state/index.ts';
+import type { MonitoredLog } from '../config.ts';
 
 function asEvidence(v: unknown): Evidence {
   if (typeof v !== 'object' || v === null || (v as { type?: unknown }).type !== 'stamplog-evidence/v1') throw new Error('not evidence');

@@ -8,18 +8,15 @@
  *
  * Corruption is LOCAL, never the log's fault: records that must not be torn (`putRecord`) are stored as
  * `<hex SHA-256 of the JSON>\n<JSON>` and any record that fails its checksum or shape check, any read
- * failure, and any LevelDB open that reports a dropped or corrupted record in its info log (`LOG`), is a
- * StamplogError CORRUPTION naming the state directory. Callers report it as such and stop; they never turn
- * it into an alert about a log.
+ * failure, and any LevelDB open that reports a dropped or corrupted record in its info log (`LOG`; the open
+ * and that check are src/store's openLevel, shared with the log's store), is a StamplogError CORRUPTION
+ * naming the state directory. Callers report it as such and stop; they never turn it into an alert about a log.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { StamplogError } from '../src/base/errors.ts';
-
-/** Lines of LevelDB's info log that report data dropped or found corrupted during recovery. */
-const RECOVERY_CORRUPTION = /dropping \d+ bytes|ignoring error|corruption/i;
+import { StamplogError } from '../../src/base/errors.ts';
+import { openLevel } from '../../src/store/index.ts';
 
 /** A key made of `parts`, each percent-encoded, joined by `/`. */
 export function key(...parts: readonly (string | number)[]): string {
@@ -59,25 +56,10 @@ export class MonitorStore {
   /** Opens (creating) the database in `<dir>/db`; CONFLICT if another process holds it, CORRUPTION if damaged. */
   static async open(dir: string): Promise<MonitorStore> {
     const s = new MonitorStore(join(dir, 'db'));
-    try {
-      await s.#db.open();
-    } catch (e) {
-      const code = (e as { cause?: { code?: string } }).cause?.code;
-      if (code === 'LEVEL_LOCKED') throw new StamplogError('CONFLICT', `the monitor state at ${dir} is in use by another process`, { cause: e });
-      const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
-      throw corruption(dir, `cannot open the database: ${detail}`, e);
-    }
-    let info = '';
-    try {
-      info = await readFile(join(s.location, 'LOG'), 'utf8');
-    } catch {
-      // No info log yet.
-    }
-    const bad = info.split('\n').filter((l) => RECOVERY_CORRUPTION.test(l));
-    if (bad.length > 0) {
-      await s.#db.close();
-      throw corruption(dir, `LevelDB reported corruption on open (${bad[0].replace(/^\S+ \S+ /, '').trim()})`);
-    }
+    const problem = await openLevel(s.#db, s.location);
+    if (problem?.kind === 'locked') throw new StamplogError('CONFLICT', `the monitor state at ${dir} is in use by another process`, { cause: problem.cause });
+    if (problem?.kind === 'failed') throw corruption(dir, `cannot open the database: ${problem.detail}`, problem.cause);
+    if (problem?.kind === 'recovery') throw corruption(dir, `LevelDB reported corruption on open (${problem.first})`);
     return s;
   }
 

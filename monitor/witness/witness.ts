@@ -1,17 +1,12 @@
 /**
  * A C2SP tlog-witness (https://c2sp.org/tlog-witness) for the logs of the monitor's policy, cosigning with its
- * own cosignature/v1 key (C2SP tlog-cosignature, type 0x04).
- *
- *     POST /add-checkpoint
- *     old 20852014\n                  old size: canonical decimal
- *     PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n      0..63 consistency proof hashes, base64
- *     \n
- *     <signed checkpoint note>
+ * own cosignature/v1 key (C2SP tlog-cosignature, type 0x04). The wire format (request body, 409 answer) is
+ * src/note's witness codec, shared with the log's side (src/log/witnessing.ts).
  *
  * Answers, checked in this order (status codes exactly as the spec assigns them):
  *   400  the body does not parse (old line, proof lines, missing blank line, note or checkpoint syntax), more
  *        than 63 proof lines, old size > checkpoint size, or a non-empty proof with old size 0;
- *   413  a body over 1 MiB + proof lines (the spec sets no limit; ours is the note limit);
+ *   413  a body over MAX_ADD_CHECKPOINT_BYTES (the spec sets no limit; ours is the note limit);
  *   404  the checkpoint's origin is not a log of the policy;
  *   403  no signature by the log's key verifies (a bad one by that key included);
  *   409  old size ≠ the size this witness last cosigned for the origin (0 if never), with Content-Type
@@ -22,31 +17,28 @@
  * Check-and-persist is atomic per origin (KeyedMutex, then one synced LevelDB write before answering), so two
  * racing requests can never roll the stored size back: the second sees the first's size and gets 409.
  */
-import { isStamplogError } from '../src/base/errors.ts';
-import { CANONICAL_DECIMAL } from '../src/base/decimal.ts';
-import { emptyRoot, verifyConsistency } from '../src/merkle/index.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import { emptyRoot, verifyConsistency } from '../../src/merkle/index.ts';
 import {
-  MAX_NOTE_BYTES,
+  MAX_ADD_CHECKPOINT_BYTES,
+  TLOG_SIZE_CONTENT_TYPE,
   cosignatureSigner,
   formatSignatureLine,
+  formatTlogSize,
   formatVerifierKey,
   openCheckpoint,
+  parseAddCheckpoint,
   parseCheckpoint,
   parseNote,
   parseSignerKey,
-} from '../src/note/index.ts';
-import type { Checkpoint } from '../src/note/index.ts';
-import { fromBase64, toBase64 } from '../src/base/bytes.ts';
-import type { MonitoredLog } from './config.ts';
-import type { SignedCheckpoint } from './evidence.ts';
+} from '../../src/note/index.ts';
+import type { AddCheckpointRequest, Checkpoint } from '../../src/note/index.ts';
+import { fromBase64, toBase64 } from '../../src/base/bytes.ts';
+import type { MonitoredLog } from '../config.ts';
+import type { SignedCheckpoint } from '../findings/index.ts';
 import { KeyedMutex } from './mutex.ts';
-import { key } from './store.ts';
-import type { MonitorStore } from './store.ts';
-
-/** Most consistency proof lines a request may carry (tlog-witness). */
-export const MAX_PROOF_LINES = 63;
-/** Largest request body accepted. */
-export const MAX_BODY_BYTES = MAX_NOTE_BYTES + (MAX_PROOF_LINES + 1) * 64;
+import { key } from '../state/index.ts';
+import type { MonitorStore } from '../state/index.ts';
 
 /** An HTTP answer, ready to send. */
 export interface WitnessAnswer {
@@ -72,40 +64,6 @@ function checkRecord(v: unknown): WitnessRecord {
 }
 
 const text = (status: number, body: string): WitnessAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body: body.endsWith('\n') ? body : `${body}\n` });
-
-class BadRequest extends Error {}
-
-/** The parsed body of an add-checkpoint request. */
-export interface AddCheckpointRequest {
-  oldSize: number;
-  proof: Uint8Array[];
-  note: string;
-}
-
-/** Parses an add-checkpoint body strictly; throws BadRequest (→ 400) on any deviation. */
-export function parseAddCheckpoint(body: string): AddCheckpointRequest {
-  const nl = body.indexOf('\n');
-  if (nl < 0) throw new BadRequest('no old size line');
-  const m = new RegExp(`^old (${CANONICAL_DECIMAL})$`).exec(body.slice(0, nl));
-  if (m === null || !Number.isSafeInteger(Number(m[1]))) throw new BadRequest('malformed old size line');
-  const oldSize = Number(m[1]);
-  const proof: Uint8Array[] = [];
-  let at = nl + 1;
-  for (;;) {
-    const end = body.indexOf('\n', at);
-    if (end < 0) throw new BadRequest('no empty line before the checkpoint');
-    const line = body.slice(at, end);
-    at = end + 1;
-    if (line === '') break;
-    if (proof.length === MAX_PROOF_LINES) throw new BadRequest(`more than ${MAX_PROOF_LINES} proof lines`);
-    const h = fromBase64(line, 32);
-    if (h === undefined) throw new BadRequest(`proof line ${proof.length + 1} is not base64 of 32 bytes`);
-    proof.push(h);
-  }
-  const note = body.slice(at);
-  if (note === '') throw new BadRequest('no checkpoint');
-  return { oldSize, proof, note };
-}
 
 export interface WitnessOptions {
   /** The witness's cosignature/v1 signer key string (PRIVATE+KEY+name+id+base64(0x04 || seed)). */
@@ -144,14 +102,14 @@ export class Witness {
 
   /** Handles one add-checkpoint request body (bytes as received). Never throws for bad input. */
   async addCheckpoint(body: Uint8Array): Promise<WitnessAnswer> {
-    if (body.length > MAX_BODY_BYTES) return text(413, 'request body too large');
+    if (body.length > MAX_ADD_CHECKPOINT_BYTES) return text(413, 'request body too large');
     let req: AddCheckpointRequest;
     let cp: Checkpoint;
     try {
       req = parseAddCheckpoint(new TextDecoder('utf-8', { fatal: true }).decode(body));
       cp = parseCheckpoint(parseNote(req.note).text);
     } catch (e) {
-      return text(400, e instanceof BadRequest || isStamplogError(e) ? e.message : 'body is not UTF-8');
+      return text(400, isStamplogError(e) ? e.message : 'body is not UTF-8');
     }
     const log = this.#logs.get(cp.origin);
     if (log === undefined) return text(404, `unknown log ${JSON.stringify(cp.origin)}`);
@@ -169,11 +127,11 @@ export class Witness {
     const answer = await this.#mutex.run(log.origin, async () => {
       const stored = await this.#store.getRecord(key('witness', log.origin), checkRecord);
       const storedSize = stored?.size ?? 0;
-      if (req.oldSize !== storedSize) return { status: 409, contentType: 'text/x.tlog.size', body: `${storedSize}\n` };
+      if (req.oldSize !== storedSize) return { status: 409, contentType: TLOG_SIZE_CONTENT_TYPE, body: formatTlogSize(storedSize) };
       const storedRoot = stored === undefined ? emptyRoot() : (fromBase64(stored.root, 32) as Uint8Array);
       if (stored !== undefined && req.oldSize === checkpoint.size && toBase64(storedRoot) !== toBase64(checkpoint.rootHash)) {
         equivocation = { note: stored.note, checkpoint: parseCheckpoint(parseNote(stored.note).text) };
-        return { status: 409, contentType: 'text/x.tlog.size', body: `${storedSize}\n` };
+        return { status: 409, contentType: TLOG_SIZE_CONTENT_TYPE, body: formatTlogSize(storedSize) };
       }
       if (req.oldSize > 0) {
         try {

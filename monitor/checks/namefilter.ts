@@ -6,16 +6,17 @@
  *
  * Why: the substitution check needs, for every leaf, the first digest logged under its filename, and the
  * filename index lives in LevelDB so that memory stays bounded whatever the log's size. Almost every filename
- * of an honest log is new, and a LevelDB point read that finds nothing still costs ~3 µs, more than all the
- * rest of a leaf's audit. With the filter in front, only filenames that may have been seen are read; a false
- * positive costs one read that finds nothing, never a missed finding. Memory is 2 bytes a filename (4 MiB for
- * a 10^6-leaf log sized ×2), far below a map of the names themselves.
+ * of an honest log is new, and a LevelDB point read that finds nothing still costs more than all the rest of a
+ * leaf's audit. With the filter in front, only filenames that may have been seen are read; a false positive
+ * costs one read that finds nothing, never a missed finding. Memory is 2 bytes a filename, far below a map of
+ * the names themselves.
  *
  * The key is FNV-1a over UTF-8 bytes so that the leaf decoder can compute it while it scans a filename's bytes
- * (fastleaf.ts), and anything else from the string (`nameKey`): both give the same key for the same name.
+ * (src/leaf/fastleaf.ts), and anything else from the string (`nameKey`, src/base/bloom.ts textKey): both give
+ * the same key for the same name.
  */
 
-import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../src/base/bloom.ts';
+import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../../src/base/bloom.ts';
 
 /** The monitor's filter of filenames (keys from `nameKey`); see src/base/bloom.ts. */
 export { BloomFilter as NameFilter };

@@ -14,7 +14,7 @@
  *                          leaf i ≥ N with time < T − tolerance. [i]
  *   future-dated           the same head, leaf i < N with time > T + tolerance (the tree held it at T). [i]
  *   invalid-signature      a publisher/vetter signature that does not verify (checked for watched projects, and
- *                          for all leaves with `verifySignatures`, ~10^4/s). [i]
+ *                          for all leaves with `verifySignatures`, which is slow). [i]
  *   unauthorized-artifact  maintainer watch: an artifact of a watched project without a valid signature by one of
  *                          the maintainer's keys. [i]
  *
@@ -27,19 +27,18 @@
  * projects by their PEP 503 key (projectKey), so `Requests` and `requests` are one project and a filename in NFC
  * and in NFD is one file. Records are stored under those keys; alerts name each leaf's own spelling.
  *
- * Leaves are checked through their LeafFacts (fastleaf.ts): kind, time, project, filename, hex digest, base64
+ * Leaves are checked through their LeafFacts (src/leaf/fastleaf.ts): kind, time, project, filename, hex digest, base64
  * signer, and the whole entry on demand for signature verification. Given a NameFilter holding every filename
  * the lookup may know (the follower's, see follow.ts), `prefetch` reads only the filenames the filter may have;
  * the others are certainly new. Project records are read only for the leaves that use them (publisher
  * signatures).
  */
-import { isStamplogError } from '../src/base/errors.ts';
-import { CANONICAL_DECIMAL } from '../src/base/decimal.ts';
-import { projectKey, verifySubmissionSignature } from '../src/leaf/index.ts';
-import { fromBase64 } from '../src/base/bytes.ts';
-import type { Alert, AlertType } from './alerts.ts';
-import { decodeLeafStrict, factsOf, leafFactsAt } from './fastleaf.ts';
-import type { LeafFacts } from './fastleaf.ts';
+import { isStamplogError } from '../../src/base/errors.ts';
+import { CANONICAL_DECIMAL } from '../../src/base/decimal.ts';
+import { decodeLeafStrict, factsOf, leafFactsAt, projectKey, verifySubmissionSignature } from '../../src/leaf/index.ts';
+import type { LeafFacts } from '../../src/leaf/index.ts';
+import { fromBase64 } from '../../src/base/bytes.ts';
+import type { Alert, AlertType } from '../findings/index.ts';
 import type { NameFilter } from './namefilter.ts';
 
 /** A tree head of `size` leaves that existed at `time` (ms since the epoch), according to `by`. */
@@ -116,7 +115,7 @@ const MAX_HEADS = 256;
 export type DecodedLeaf = LeafFacts | { error: string };
 
 /**
- * Decodes leaf b[start..end) strictly: exactly the canonical encodings of valid entries (fastleaf.ts, falling
+ * Decodes leaf b[start..end) strictly: exactly the canonical encodings of valid entries (src/leaf/fastleaf.ts, falling
  * back to src/leaf's decodeLeaf for whatever its fast path does not take).
  */
 export function decodeStrictAt(b: Buffer, start: number, end: number): DecodedLeaf {
@@ -248,7 +247,7 @@ export class ContentChecker {
     }
 
     // Signatures: validity (when asked or watched), publisher key continuity, maintainer watch. The project name
-    // is only needed here for signed leaves or a watch (it is built on demand: fastleaf.ts).
+    // is only needed here for signed leaves or a watch (it is built on demand: src/leaf/fastleaf.ts).
     const signer = e.signer;
     const project = signer !== undefined || this.#watch.size > 0 ? e.project : '';
     const pkey = project === '' ? '' : projectKey(project);

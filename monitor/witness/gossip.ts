@@ -8,7 +8,7 @@
  * `url` is a hint: where the sender fetched that tree's tiles. Nothing received is trusted: a checkpoint must
  * verify with the policy's key for its origin, and is then compared with every checkpoint this monitor holds for
  * the log (its follower's latest and the best one gossip gave it), each pair decided from the larger tree's
- * tiles (evidence.ts checkConsistency) fetched from any known source (hints, the followed log); the tile reader
+ * tiles (findings/ checkConsistency) fetched from any known source (hints, the followed log); the tile reader
  * authenticates against the larger checkpoint's root, so a wrong source simply fails. An inconsistent pair
  * becomes evidence (EvidenceLog: verified, stored, alerted, pushed to peers); a pair no source can decide stays
  * unresolved and is retried with the next round. Evidence received is verified before it is stored.
@@ -16,17 +16,17 @@
  * Every `intervalMs` a round pulls each peer's checkpoints and evidence, then pushes this monitor's views; new
  * evidence is pushed at once. Per origin, comparing and updating the stored best checkpoint is serialised.
  */
-import { StamplogError, isStamplogError } from '../src/base/errors.ts';
-import { openCheckpoint } from '../src/note/index.ts';
-import type { MonitoredLog } from './config.ts';
-import { checkConsistency } from './evidence.ts';
-import type { Evidence, SignedCheckpoint } from './evidence.ts';
-import type { EvidenceLog } from './evidencelog.ts';
-import { joinUrl, request } from './fetch.ts';
-import { LogClient } from './logclient.ts';
+import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
+import { openCheckpoint } from '../../src/note/index.ts';
+import type { MonitoredLog } from '../config.ts';
+import { checkConsistency } from '../findings/index.ts';
+import type { Evidence, SignedCheckpoint } from '../findings/index.ts';
+import type { EvidenceLog } from '../findings/index.ts';
+import { joinUrl, request } from '../../src/client/fetch.ts';
+import { TileClient } from '../../src/client/tiles.ts';
 import { KeyedMutex } from './mutex.ts';
-import { key } from './store.ts';
-import type { MonitorStore } from './store.ts';
+import { key } from '../state/index.ts';
+import type { MonitorStore } from '../state/index.ts';
 
 /** One gossiped checkpoint and where its tiles may be fetched. */
 export interface GossipItem {
@@ -173,7 +173,7 @@ export class Gossip {
     for (const src of sources) {
       const reader = () => {
         if (src === undefined) throw new StamplogError('INTERNAL', 'gossip: no tiles needed for equal sizes');
-        return new LogClient(src, { timeoutMs: 5_000 }).tileReader({ size: larger.checkpoint.size, root: larger.checkpoint.rootHash });
+        return new TileClient(src, { timeoutMs: 5_000 }).tileReader({ size: larger.checkpoint.size, root: larger.checkpoint.rootHash });
       };
       try {
         const result = await checkConsistency(a, b, reader, { source: src ?? null, from });

@@ -1,6 +1,6 @@
 /**
- * A fast path for strict leaf decoding, for audits of millions of leaves. src/leaf's decodeLeaf (the reference,
- * ~35 µs a leaf) validates through a general CBOR decoder, cbor-x and a re-encode; here one pass over the bytes
+ * A fast path for strict leaf decoding, for audits of millions of leaves. decodeLeaf (entry.ts, the reference)
+ * validates through a general CBOR decoder, cbor-x and a re-encode; here one pass over the bytes
  * checks that they are, byte for byte, what src/leaf's encodeLeaf writes for a valid entry (DESIGN §3):
  *
  *   map(4..7)  "v" 1  ["sig" {"alg" "ed25519", "key" bstr(32), "sig" bstr(64)}]  "kind" <kind>  "time" uint
@@ -16,15 +16,19 @@
  * Text is taken on the fast path only when it is printable ASCII (0x20–0x7e: non-empty, no control character,
  * bytes = characters, well-formed UTF-8 by construction); anything else, as any leaf the walk does not accept,
  * is left to the reference decoder, so every answer and every error is decodeLeaf's own.
- * monitor/test/fastleaf.test.ts checks the two agree: generated entries, every single-byte mutation and
+ * test/leaf/fastleaf.test.ts checks the two agree: generated entries, every single-byte mutation and
  * truncation of them, and random bytes (fast-check).
  */
-import { StamplogError } from '../src/base/errors.ts';
-import { ENTRY_KINDS, LIMITS, VERDICT_PATTERN, decodeLeaf, encodeCanonical, encodeLeaf, filenameKey } from '../src/leaf/index.ts';
-import type { Entry, EntryKind } from '../src/leaf/index.ts';
-import { FNV_OFFSET, FNV_PRIME, nameKey } from './namefilter.ts';
+import { FNV_OFFSET, FNV_PRIME, textKey as nameKey } from '../base/bloom.ts';
+import { StamplogError } from '../base/errors.ts';
+import { encodeCanonical } from './cbor.ts';
+import { decodeLeaf, encodeLeaf } from './entry.ts';
+import { filenameKey } from './names.ts';
+import { LIMITS, VERDICT_PATTERN } from './schema.ts';
+import { ENTRY_KINDS } from './types.ts';
+import type { Entry, EntryKind } from './types.ts';
 
-/** What the content checks read of a leaf (monitor/checks.ts), without building the whole entry. */
+/** What a content check reads of a leaf (the monitor's checks), without building the whole entry. */
 export interface LeafFacts {
   readonly kind: EntryKind;
   readonly time: number;
@@ -39,7 +43,7 @@ export interface LeafFacts {
    * filename itself when it is printable ASCII, as on the fast path.
    */
   readonly fileId: string;
-  /** The NameFilter key of `fileId` (namefilter.ts nameKey). */
+  /** The name-filter key of `fileId`: src/base/bloom.ts textKey, FNV-1a of its UTF-8 bytes. */
   readonly filenameKey: number;
   /** The whole entry (built on demand: only signature verification needs it). */
   entry(): Entry;
@@ -144,7 +148,7 @@ function head(b: Uint8Array, major: number): number {
   return v;
 }
 
-/** FNV-1a of the bytes of the last text string `ascii` read with `key` set (the NameFilter key). */
+/** FNV-1a of the bytes of the last text string `ascii` read with `key` set (the name-filter key, as textKey). */
 let textKey = 0;
 
 /**
@@ -310,7 +314,7 @@ export function decodeLeafFast(leaf: Uint8Array): Entry {
 
 /**
  * The facts of a leaf the fast path accepted: strings taken straight from the bytes, the project name and the
- * entry on demand (most leaves of an honest log need neither: see checks.ts).
+ * entry on demand (most leaves of an honest log need neither).
  */
 class WalkedLeaf implements LeafFacts {
   readonly kind: EntryKind;

@@ -3,14 +3,21 @@ import { createRequire } from 'node:module';
 import type * as commander from 'commander';
 import { canonicalDecimal } from '../base/decimal.ts';
 
-// Through `require`, as src/cli/main.ts loads commander (CommonJS): an ESM import of it costs start-up time.
-const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof commander;
+/**
+ * commander's InvalidArgumentError, loaded on first use through `require`, as src/cli/main.ts loads commander
+ * (CommonJS): an ESM import of it costs start-up time, and a module that only imports this file's neighbours
+ * (a worker thread reading tiles) never loads commander at all.
+ */
+function invalidArgument(message: string): Error {
+  const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof commander;
+  return new InvalidArgumentError(message);
+}
 
 /** A parser for canonical decimal integers from `min` to `max`. */
 export function integer(min: number, max: number): (v: string) => number {
   return (v: string): number => {
     const n = canonicalDecimal(v);
-    if (n === undefined || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    if (n === undefined || n < min || n > max) throw invalidArgument(`expected an integer from ${min} to ${max}`);
     return n;
   };
 }

@@ -4,96 +4,52 @@
  *   1. GET /checkpoint; verify the log's signature and origin (openCheckpoint), read the verified cosignature
  *      times of the policy's witnesses. A checkpoint that does not verify is a `bad-checkpoint` alert.
  *   2. Prove it consistent with `latest`, the largest checkpoint already proven (trust on first use for the
- *      first): from the larger tree's tiles, MTH(D_new[0:old]) must equal the old root (evidence.ts
- *      checkConsistency, authenticated tile reads). An inconsistent pair is stored as evidence and alerted; a
+ *      first): from the larger tree's tiles, MTH(D_new[0:old]) must equal the old root (findings/
+ *      checkConsistency, authenticated tile reads through src/client's TileClient). An inconsistent pair is stored as evidence and alerted; a
  *      smaller checkpoint signed later (by a trusted time) is stored as rollback evidence, one that cannot be
  *      decided is a `rollback` alert; a larger one whose tiles the log does not serve is an
  *      `unproven-checkpoint` alert holding its signed note (see #compareHeads). None of them moves state.
  *   3. Audit the new leaves [cursor, size) in chunks of up to 65,536 leaves aligned to 65,536. Entry bundles
- *      are fetched a few ahead, in order, and every leaf of them hashed (RFC 6962, treehash.ts), in a worker
- *      thread for a long audit (bundles.ts, bundleworker.ts). A bundle at a time, the leaf hashes go into the
- *      compact range (compact.ts; a whole bundle as its subtree), every leaf is decoded strictly (fastleaf.ts,
- *      falling back to src/leaf) and checked (checks.ts), and the records it changes go into the chunk's
+ *      are fetched a few ahead, in order, and every leaf of them hashed (RFC 6962, src/merkle hashEntryBundle), in a
+ *      worker thread for a long audit (bundles.ts, bundleworker.ts). A bundle at a time, the leaf hashes go into
+ *      the compact range (src/merkle CompactRange; a whole bundle as its subtree), every leaf is decoded strictly
+ *      (src/leaf decodeLeafFast's walk, falling back to decodeLeaf) and checked (checks/), and the records it changes go into the chunk's
  *      unwritten batch. Then the chunk is authenticated before any of it is believed: the border of [0, end)
  *      must equal the hashes that the checkpoint's tiles give for those subtrees (or, at the end, the root
  *      itself). A mismatch is a `bundle-mismatch` alert and nothing of the chunk is kept.
- *   4. Commit the chunk in ONE synced LevelDB batch (store.ts): new filename and project records, the chunk's
+ *   4. Commit the chunk in ONE synced LevelDB batch (records.ts): new filename and project records, the chunk's
  *      alerts, and the head record {latest, cursor, border, time state}. A crash before the write loses only
  *      the chunk, redone on restart; after it, the audit resumes at the new cursor. Alerts are emitted after
  *      the commit (stored first, so none is lost). The write runs while the next chunk is fetched, hashed and
  *      decoded; that chunk's record lookups wait for it, so they see its records.
  *
- * Filename records are read only for names that a per-log NameFilter (namefilter.ts) may hold: it is built
+ * Filename records are read only for names that a per-log NameFilter (checks/namefilter.ts) may hold: it is built
  * from the stored records when a follower of this store first audits the log (or when the log outgrows it) and
- * gets every filename the checks add, so "certainly not there" needs no read (see checks.ts).
+ * gets every filename the checks add, so "certainly not there" needs no read (see checks/checks.ts).
  *
  * The head record is checksummed: a torn or altered state is a CORRUPTION error about the local state,
  * never an alert about the log.
  */
-import { StamplogError, isStamplogError } from '../src/base/errors.ts';
-import { TILE_HEIGHT, TILE_WIDTH, hashEqual } from '../src/merkle/index.ts';
-import { cosignatureTimestamp, openCheckpoint } from '../src/note/index.ts';
-import { fromBase64, toBase64 } from '../src/base/bytes.ts';
-import type { Alert, Alerter } from './alerts.ts';
-import { BundleStream, ChainedSource } from './bundles.ts';
+import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
+import { fromBase64, toBase64 } from '../../src/base/bytes.ts';
+import { TileClient } from '../../src/client/tiles.ts';
+import { CompactRange, TILE_HEIGHT, TILE_WIDTH, hashEqual, treeHashIndexes, treeHashNodes } from '../../src/merkle/index.ts';
+import { cosignatureTimestamp, openCheckpoint } from '../../src/note/index.ts';
+import { ContentChecker, decodeStrictAt } from '../checks/index.ts';
+import type { CheckLookup, CheckOptions, DecodedLeaf, WitnessedHead } from '../checks/index.ts';
+import type { MonitoredLog } from '../config.ts';
+import { checkConsistency, pairId, rollbackEvidence, rollbackId } from '../findings/index.ts';
+import type { Alert, Alerter, ConsistencyResult, Evidence, EvidenceLog, SignedCheckpoint } from '../findings/index.ts';
+import type { MonitorStore, StoreBatch } from '../state/index.ts';
 import type { BundleSource } from './bundles.ts';
-import { WorkerBundleStream } from './bundleworker.ts';
-import { ContentChecker, decodeFilenameRecord, decodeStrictAt } from './checks.ts';
-import type { CheckLookup, CheckOptions, DecodedLeaf, ProjectRecord, TimeState, WitnessedHead } from './checks.ts';
-import { CompactRange, borderIndexes, borderNodes } from './compact.ts';
-import { checkConsistency, pairId, rollbackEvidence, rollbackId } from './evidence.ts';
-import type { ConsistencyResult, Evidence, SignedCheckpoint } from './evidence.ts';
-import type { EvidenceLog } from './evidencelog.ts';
-import { LogClient } from './logclient.ts';
-import type { MonitoredLog } from './config.ts';
-import { NameFilter, nameKey } from './namefilter.ts';
-import { key } from './store.ts';
-import type { MonitorStore, StoreBatch } from './store.ts';
+import { openBundles } from './bundleworker.ts';
+import { LogRecords, corrupt } from './records.ts';
+import type { HeadRecord } from './records.ts';
 
 /** Leaves per audited chunk (a power of two ≥ 256, so chunks end on bundle and subtree boundaries). */
 export const CHUNK_LEAVES = 1 << 16;
-/** Entry bundles requested ahead of the one being audited. */
-const FETCH_AHEAD = 64;
-/** Bundles an audit must span for its fetching and hashing to go to a worker thread (bundleworker.ts). */
-const WORKER_MIN_BUNDLES = 256;
-/** Bundles fetched and hashed in this thread while the worker starts. */
-const WORKER_LEAD = 96;
 /** Most findings about tree heads remembered as already alerted (HeadRecord.flagged). */
 const MAX_FLAGGED = 64;
-/** Smallest filename filter (a fresh log). */
-const MIN_FILTER_CAPACITY = 1 << 16;
-
-/**
- * The filename filter of each (store, log): shared by every follower of that log on that store, since each must
- * hold every filename stored there.
- */
-const filters = new WeakMap<MonitorStore, Map<string, NameFilter>>();
-
-/** The follower's persistent state for one log. */
-interface HeadRecord {
-  v: 1;
-  /** Signed note of the largest checkpoint proven consistent (null before the first). */
-  latest: string | null;
-  /** Leaves [0, cursor) are audited. */
-  cursor: number;
-  /** Base64 border hashes of [0, cursor) (compact.ts). */
-  border: string[];
-  time: TimeState;
-  /** Alerts stored so far (their sequence numbers). */
-  alerts: number;
-  /** Findings about tree heads already alerted without evidence (see #flagOnce), oldest first. */
-  flagged?: string[];
-}
-
-function checkHead(v: unknown): HeadRecord {
-  const h = v as HeadRecord;
-  if (typeof h !== 'object' || h === null || h.v !== 1) throw new Error('not a head record');
-  if (h.latest !== null && typeof h.latest !== 'string') throw new Error('latest');
-  if (!Number.isSafeInteger(h.cursor) || h.cursor < 0) throw new Error('cursor');
-  if (!Array.isArray(h.border) || !Array.isArray(h.time?.heads) || !Number.isSafeInteger(h.alerts)) throw new Error('fields');
-  if (h.flagged !== undefined && (!Array.isArray(h.flagged) || h.flagged.some((f) => typeof f !== 'string'))) throw new Error('flagged');
-  return h;
-}
 
 /** What one pass did. */
 export interface PassResult {
@@ -124,37 +80,36 @@ export interface FollowerDeps {
   onCheckpoint?: (cp: SignedCheckpoint, url: string) => void;
   /**
    * Fetch and hash entry bundles in a worker thread (true) or in this one (false); by default a worker for
-   * audits of at least WORKER_MIN_BUNDLES bundles.
+   * long audits (bundleworker.ts openBundles).
    */
   bundleWorker?: boolean;
 }
 
 export class Follower {
   readonly log: MonitoredLog;
-  readonly client: LogClient;
+  readonly client: TileClient;
   readonly #deps: FollowerDeps;
+  readonly #records: LogRecords;
   readonly #clock: () => number;
   #running: Promise<PassResult> | undefined;
 
   constructor(log: MonitoredLog, deps: FollowerDeps) {
     if (log.url === undefined) throw new StamplogError('MALFORMED', `log ${log.origin} has no URL to follow`);
     this.log = log;
-    this.client = new LogClient(log.url);
+    this.client = new TileClient(log.url);
     this.#deps = deps;
+    this.#records = new LogRecords(deps.store, log.origin);
     this.#clock = deps.clock ?? Date.now;
   }
 
-  #key(...parts: (string | number)[]): string {
-    return key('log', this.log.origin, ...parts);
-  }
-
-  async #readHead(): Promise<HeadRecord> {
-    return (await this.#deps.store.getRecord(this.#key('head'), checkHead)) ?? { v: 1, latest: null, cursor: 0, border: [], time: { heads: [] }, alerts: 0 };
+  /** The alerts stored for this log, oldest first. */
+  storedAlerts(): Promise<Alert[]> {
+    return this.#records.storedAlerts();
   }
 
   /** The largest checkpoint this follower has proven consistent, if any. */
   async latest(): Promise<SignedCheckpoint | undefined> {
-    const h = await this.#readHead();
+    const h = await this.#records.readHead();
     return h.latest === null ? undefined : this.#open(h.latest).signed;
   }
 
@@ -178,7 +133,7 @@ export class Follower {
 
   async #alertNow(head: HeadRecord, alerts: Alert[]): Promise<PassResult> {
     // Findings about tree heads (no chunk to commit with): store them with the unchanged head, then emit.
-    await this.#commit(head, alerts);
+    await this.#records.commit(head, alerts);
     await this.#deps.alerter.emit(alerts);
     const latest = head.latest === null ? undefined : this.#open(head.latest).signed.checkpoint.size;
     return { origin: this.log.origin, ...(latest === undefined ? {} : { size: latest }), audited: 0, cursor: head.cursor, alerts };
@@ -190,7 +145,7 @@ export class Follower {
 
   async #pass(): Promise<PassResult> {
     const origin = this.log.origin;
-    const head = await this.#readHead();
+    const head = await this.#records.readHead();
     const note = await this.client.checkpoint();
     let fresh: { signed: SignedCheckpoint; heads: WitnessedHead[] };
     try {
@@ -205,7 +160,7 @@ export class Follower {
       const held = await this.#compareHeads(head, prev, cp);
       if (held !== undefined) return held;
     }
-    const filter = head.cursor < cp.checkpoint.size ? await this.#filenameFilter(cp.checkpoint.size) : undefined;
+    const filter = head.cursor < cp.checkpoint.size ? await this.#records.filenameFilter(cp.checkpoint.size) : undefined;
     const checker = new ContentChecker(origin, this.#deps.checks, head.time, filter);
     if (prev === undefined || cp.checkpoint.size > prev.checkpoint.size) {
       for (const h of fresh.heads) checker.addHead(h);
@@ -306,15 +261,15 @@ export class Follower {
     const start = head.cursor;
     if (head.cursor === size) {
       // Nothing new: persist the (possibly re-cosigned) latest checkpoint and the time state.
-      await this.#commit(head, []);
+      await this.#records.commit(head, []);
       return { origin, size, audited: 0, cursor: head.cursor, alerts: [] };
     }
     const chunkEnd = (from: number) => Math.min(size, (Math.floor(from / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
-    const stream = this.#bundles(Math.floor(start / TILE_WIDTH), Math.floor((size - 1) / TILE_WIDTH), size);
+    const stream = openBundles({ client: this.client, first: Math.floor(start / TILE_WIDTH), last: Math.floor((size - 1) / TILE_WIDTH), size, worker: this.#deps.bundleWorker });
     // The previous chunk's write, then its alerts and progress (see the module comment, step 4). Record reads
     // wait for it, so that they see its records.
     let stored: Promise<void> | undefined;
-    const lookup = this.#lookup(() => stored);
+    const lookup = this.#records.lookup(() => stored);
     try {
       while (head.cursor < size) {
         const from = head.cursor;
@@ -324,11 +279,11 @@ export class Follower {
         let ok: boolean;
         try {
           alerts = await this.#auditChunk(stream, from, to, { compact, checker, lookup, batch });
-          this.#putDirty(batch, checker);
+          this.#records.putDirty(batch, checker);
           checker.takeChanges(); // nothing left to take: this forgets the chunk's records, now in the batch
           // Authenticate before keeping anything: the chunk's leaves must be the checkpoint's tree.
           if (to === size) ok = hashEqual(compact.root(), cp.checkpoint.rootHash);
-          else ok = compact.matches(await reader.readHashes(borderIndexes(to)));
+          else ok = compact.matches(await reader.readHashes(treeHashIndexes(to)));
           // One write at a time, in order: the previous chunk's must be done before this one's starts.
           if (stored !== undefined) await stored;
           stored = undefined;
@@ -339,7 +294,7 @@ export class Follower {
         if (!ok) {
           await batch.discard();
           const alert = this.#alert('bundle-mismatch', `${origin}: entry bundles for [${from}, ${to}) do not hash to checkpoint ${size}`, { range: [from, to], size });
-          await this.#commit(head, [alert]);
+          await this.#records.commit(head, [alert]);
           await this.#deps.alerter.emit([alert]);
           all.push(alert);
           break;
@@ -350,7 +305,7 @@ export class Follower {
         head.border = compact.hashes().map(toBase64);
         head.time = checker.timeState;
         // The head record is serialized now; only the write itself runs on, while the next chunk is read.
-        this.#putHead(batch, head, alerts);
+        this.#records.putHead(batch, head, alerts);
         stored = batch.write().then(async () => {
           await this.#deps.alerter.emit(alerts);
           all.push(...alerts);
@@ -368,23 +323,6 @@ export class Follower {
       await stream.close();
     }
     return { origin, size, audited: head.cursor - start, cursor: head.cursor, alerts: all };
-  }
-
-  /**
-   * Bundles first..last of the tree of `size` leaves, fetched ahead (across chunk boundaries) and hashed while
-   * earlier ones are checked: for a long audit in a worker thread (bundleworker.ts), which the first
-   * WORKER_LEAD bundles do not wait for (this thread fetches and hashes them while the worker starts, ~0.2 s);
-   * else in this thread. FollowerDeps.bundleWorker overrides the choice.
-   */
-  #bundles(first: number, last: number, size: number): BundleSource {
-    const count = last - first + 1;
-    const worker = this.#deps.bundleWorker ?? count >= WORKER_MIN_BUNDLES;
-    const local = (from: number, to: number) => new BundleStream((n, w) => this.client.entryBundleSplit(n, w), from, to, size, FETCH_AHEAD);
-    if (!worker) return local(first, last);
-    const lead = Math.min(this.#deps.bundleWorker === true ? 0 : WORKER_LEAD, count);
-    if (lead === count) return local(first, last);
-    const rest = new WorkerBundleStream({ url: this.client.url, fetch: this.client.options, first: first + lead, last, size, ahead: FETCH_AHEAD });
-    return lead === 0 ? rest : new ChainedSource(local(first, first + lead - 1), lead, rest);
   }
 
   /**
@@ -413,7 +351,7 @@ export class Follower {
       // Checked a bundle at a time, so a bundle's decoded leaves are garbage before the next one arrives.
       await checker.prefetch(decoded, c.lookup);
       for (const d of decoded) checker.checkInto(index++, d, alerts);
-      this.#putDirty(c.batch, checker);
+      this.#records.putDirty(c.batch, checker);
     }
     if (index !== to) throw new StamplogError('MALFORMED', `${this.log.origin}: entry bundles hold ${index - from} of ${to - from} leaves`);
     return alerts;
@@ -430,11 +368,11 @@ export class Follower {
   #checkAuditedPrefix(n: number, lo: number, leafHashes: Uint8Array, compact: CompactRange, alerts: Alert[]): void {
     const base = n * TILE_WIDTH;
     const held = compact.hashes();
-    const keep = borderNodes(base).length;
+    const keep = treeHashIndexes(base).length;
     const again = new CompactRange(base, held.slice(0, keep));
     for (let i = 0; i < lo; i++) again.append(leafHashes.subarray(32 * i, 32 * i + 32));
     const got = again.hashes();
-    const nodes = borderNodes(base + lo);
+    const nodes = treeHashNodes(base + lo);
     const indexes: number[] = [];
     for (let j = keep; j < nodes.length; j++) {
       if (hashEqual(got[j], held[j])) continue;
@@ -452,83 +390,4 @@ export class Follower {
     );
   }
 
-  /** The filename filter for this log on this store, (re)built from the stored records if it is missing or too small for `size`. */
-  async #filenameFilter(size: number): Promise<NameFilter> {
-    const store = this.#deps.store;
-    let byLog = filters.get(store);
-    if (byLog === undefined) filters.set(store, (byLog = new Map()));
-    const have = byLog.get(this.log.origin);
-    if (have !== undefined && have.capacity >= size) return have;
-    const f = new NameFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
-    const prefix = `${this.#key('f')}/`;
-    for await (const k of store.keys(prefix)) f.add(nameKey(decodeURIComponent(k.slice(prefix.length))));
-    byLog.set(this.log.origin, f);
-    return f;
-  }
-
-  /** One atomic, synced write of alerts and the head (findings that come with no chunk of records). */
-  async #commit(head: HeadRecord, alerts: Alert[]): Promise<void> {
-    const b = this.#deps.store.batch();
-    this.#putHead(b, head, alerts);
-    await b.write();
-  }
-
-  /** Adds the filename and project records `checker` changed since its last take to `b`. */
-  #putDirty(b: StoreBatch, checker: ContentChecker): void {
-    // key('log', origin, 'f', name), with the constant part built once rather than once per record.
-    const f = `${this.#key('f')}/`;
-    const p = `${this.#key('p')}/`;
-    checker.drainDirty(
-      (name, stored) => b.put(f + encodeURIComponent(name), stored),
-      (name, r) => b.put(p + encodeURIComponent(name), JSON.stringify(r)),
-    );
-  }
-
-  /** Adds `alerts` (numbered on from head.alerts) and then the head record to `b`. */
-  #putHead(b: StoreBatch, head: HeadRecord, alerts: Alert[]): void {
-    for (const a of alerts) b.putRecord(this.#key('alert', String(head.alerts++).padStart(12, '0')), a);
-    b.putRecord(this.#key('head'), head);
-  }
-
-  /** Record reads from the store; each waits for `before()` (a write in flight) first, if it reads anything. */
-  #lookup(before: () => Promise<void> | undefined = () => undefined): CheckLookup {
-    const store = this.#deps.store;
-    const read = async (names: readonly string[], kind: string): Promise<(string | undefined)[]> => {
-      if (names.length === 0) return [];
-      await before();
-      const prefix = `${this.#key(kind)}/`;
-      return store.getMany(names.map((n) => prefix + encodeURIComponent(n)));
-    };
-    return {
-      filenames: async (names) =>
-        (await read(names, 'f')).map((v) => (v === undefined ? undefined : (decodeFilenameRecord(v) ?? corrupt('filename record')))),
-      projects: async (names) =>
-        (await read(names, 'p')).map((v) => {
-          if (v === undefined) return undefined;
-          try {
-            const r = JSON.parse(v) as ProjectRecord;
-            if (!Array.isArray(r.keys)) throw new Error('keys');
-            return r;
-          } catch {
-            return corrupt('project record');
-          }
-        }),
-    };
-  }
-
-  /** The alerts stored for this log, oldest first. */
-  async storedAlerts(): Promise<Alert[]> {
-    const out: Alert[] = [];
-    const prefix = `${this.#key('alert')}/`;
-    for await (const [k] of this.#deps.store.entries(prefix)) {
-      const a = await this.#deps.store.getRecord(k, (v) => v as Alert);
-      if (a !== undefined) out.push(a);
-    }
-    return out;
-  }
 }
-
-function corrupt(what: string): never {
-  throw new StamplogError('CORRUPTION', `local monitor state: a ${what} is corrupted`);
-}
-
