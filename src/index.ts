@@ -65,4 +65,4 @@ export { verifyReceipt, receiptVerifier, type VerifiedReceipt } from './verify/i
 export { verifyArtifact, type ArtifactEvidence, type ArtifactVerification, type VerifyArtifactOptions } from './verify/index.ts';
 export { parsePublisherPin, parseVetters, parseDuration, type ArtifactRequirements } from './verify/index.ts';
 /** Ed25519 under the project's one strict verification rule (see src/crypto/ed25519.ts). */
-export { ed25519Verify, checkEd25519PublicKey } from './crypto/ed25519.ts';
+export { ed25519Verify, checkEd25519PublicKey } from './crypto/index.ts';

@@ -16,7 +16,7 @@
  * the same key for the same name.
  */
 
-import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../../src/base/bloom.ts';
+import { BloomFilter, FNV_OFFSET, FNV_PRIME, fnv1a, textKey } from '../../src/base/index.ts';
 
 /** The monitor's filter of filenames (keys from `nameKey`); see src/base/bloom.ts. */
 export { BloomFilter as NameFilter };

@@ -9,7 +9,7 @@
  * `indexes` are the leaf indexes involved (empty for findings about tree heads); `details` are the facts a
  * human or a script needs to act, per type (see checks/, follow/, witness/gossip.ts).
  */
-import { request } from '../../src/client/fetch.ts';
+import { request } from '../../src/client/index.ts';
 
 export type AlertType =
   /** One filename logged with more than one digest (artifact substitution). */

@@ -6,7 +6,7 @@
  * unverified is ever stored, served or pushed, whoever sent it. New equivocation evidence is alerted as
  * `equivocation`, new rollback evidence as `rollback`.
  */
-import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
+import { StamplogError, isStamplogError } from '../../src/base/index.ts';
 import type { Alerter } from './alerts.ts';
 import { verifyEvidence } from './evidence.ts';
 import type { Evidence } from './evidence.ts';

@@ -10,7 +10,7 @@
  *
  * Hashes are 32-byte Uint8Arrays; sizes are safe integers ≤ 2^52 (src/merkle's limit).
  */
-import { StamplogError } from '../../src/base/errors.ts';
+import { StamplogError } from '../../src/base/index.ts';
 import { rootFromInclusionProof } from '../../src/merkle/index.ts';
 import type { Hash } from '../../src/merkle/index.ts';
 

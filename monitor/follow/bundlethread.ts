@@ -5,11 +5,11 @@
  * then what it returns as it takes them). The first failure is posted as an error and ends the work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isStamplogError } from '../../src/base/errors.ts';
+import { isStamplogError } from '../../src/base/index.ts';
 import { BundleStream } from './bundles.ts';
 import type { HashedBundle } from './bundles.ts';
 import type { BundleWork, FromBundleThread } from './bundleworker.ts';
-import { TileClient } from '../../src/client/tiles.ts';
+import { TileClient } from '../../src/client/index.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('bundlethread.ts runs in a worker thread');

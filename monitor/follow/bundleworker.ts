@@ -9,12 +9,12 @@
  * posted and not yet taken (the follower returns credits for the bundles it took, CREDIT_BATCH at a time).
  */
 import { Worker } from 'node:worker_threads';
-import { StamplogError } from '../../src/base/errors.ts';
-import type { ErrorCode } from '../../src/base/errors.ts';
-import type { TileClient } from '../../src/client/tiles.ts';
+import { StamplogError } from '../../src/base/index.ts';
+import type { ErrorCode } from '../../src/base/index.ts';
+import type { TileClient } from '../../src/client/index.ts';
 import { BundleStream, ChainedSource } from './bundles.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
-import type { FetchOptions } from '../../src/client/fetch.ts';
+import type { FetchOptions } from '../../src/client/index.ts';
 
 /**
  * The worker's entry point: in the compiled build (dist/) bundlethread.js next to this module; when this module

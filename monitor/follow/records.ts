@@ -9,7 +9,7 @@
  *
  * A torn or altered record is a CORRUPTION error about the local state, never an alert about the log.
  */
-import { StamplogError } from '../../src/base/errors.ts';
+import { StamplogError } from '../../src/base/index.ts';
 import { NameFilter, decodeFilenameRecord, nameKey } from '../checks/index.ts';
 import type { CheckLookup, ContentChecker, ProjectRecord, TimeState } from '../checks/index.ts';
 import type { Alert } from '../findings/index.ts';

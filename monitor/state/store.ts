@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { StamplogError } from '../../src/base/errors.ts';
+import { StamplogError } from '../../src/base/index.ts';
 import { openLevel } from '../../src/store/index.ts';
 
 /** A key made of `parts`, each percent-encoded, joined by `/`. */

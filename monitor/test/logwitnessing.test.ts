@@ -1,4 +1,4 @@
-// The log's witnessing loop (src/log/witnessing.ts) against this repository's C2SP witness (monitor/witness.ts),
+// The log's witnessing loop (src/log/witnessing.ts) against this repository's C2SP witness (monitor/witness/witness.ts),
 // in process: the loop's HTTP poster is replaced by a direct call to Witness.addCheckpoint, so every protocol
 // step (old size, consistency proof, 409 resynchronisation, cosignature verification) is the real one.
 import { afterEach, describe, it } from 'node:test';

@@ -16,14 +16,14 @@
  * Every `intervalMs` a round pulls each peer's checkpoints and evidence, then pushes this monitor's views; new
  * evidence is pushed at once. Per origin, comparing and updating the stored best checkpoint is serialised.
  */
-import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
+import { StamplogError, isStamplogError } from '../../src/base/index.ts';
 import { openCheckpoint } from '../../src/note/index.ts';
 import type { MonitoredLog } from '../config.ts';
 import { checkConsistency } from '../findings/index.ts';
 import type { Evidence, SignedCheckpoint } from '../findings/index.ts';
 import type { EvidenceLog } from '../findings/index.ts';
-import { joinUrl, request } from '../../src/client/fetch.ts';
-import { TileClient } from '../../src/client/tiles.ts';
+import { joinUrl, request } from '../../src/client/index.ts';
+import { TileClient } from '../../src/client/index.ts';
 import { KeyedMutex } from './mutex.ts';
 import { key } from '../state/index.ts';
 import type { MonitorStore } from '../state/index.ts';

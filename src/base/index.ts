@@ -28,3 +28,5 @@ export { CANONICAL_DECIMAL, canonicalDecimal, parseDecimal } from './decimal.ts'
 export { asciiJSON, duplicateMemberName, jsonStringASCII } from './json.ts';
 export { BloomFilter, FNV_OFFSET, FNV_PRIME, GrowingBloomFilter, fnv1a, textKey } from './bloom.ts';
 export { readBodyCapped } from './fetchbody.ts';
+export { sendProblemNode, toProblem } from './problem.ts';
+export type { ProblemBody, ProblemResponse } from './problem.ts';

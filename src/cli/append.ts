@@ -9,12 +9,12 @@
  * not verify; 20 the log is inconsistent with what this client saw before).
  */
 import { basename } from 'node:path';
-import { signStatement } from '../leaf/statement.ts';
-import { makeEntry } from '../leaf/entry.ts';
-import type { Submission } from '../leaf/types.ts';
-import { hashFile, readStatementKey } from '../client/files.ts';
-import type { StatementKey } from '../verify/keys.ts';
-import { tagged } from '../verify/failure.ts';
+import { signStatement } from '../leaf/index.ts';
+import { makeEntry } from '../leaf/index.ts';
+import type { Submission } from '../leaf/index.ts';
+import { hashFile, readStatementKey } from '../client/index.ts';
+import type { StatementKey } from '../verify/index.ts';
+import { tagged } from '../verify/index.ts';
 import { connect, submit, writeReceipts } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

@@ -11,13 +11,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backfill } from '../ingest/backfill.ts';
-import type { BackfillProgress } from '../ingest/backfill.ts';
-import { syntheticCorpus } from '../ingest/corpus.ts';
-import { writeFileAtomic } from '../client/files.ts';
+import { backfill } from '../ingest/index.ts';
+import type { BackfillProgress } from '../ingest/index.ts';
+import { syntheticCorpus } from '../ingest/index.ts';
+import { writeFileAtomic } from '../client/index.ts';
 import { connect, note } from './common.ts';
 import type { OnlineOptions } from './common.ts';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 
 export interface BackfillCliOptions extends OnlineOptions {
   state: string;

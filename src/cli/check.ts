@@ -8,13 +8,13 @@
  * with invisible and bidirectional characters shown as <U+XXXX>.
  */
 import { basename } from 'node:path';
-import { toBase64, toHex } from '../base/bytes.ts';
-import { checkArtifact, judgeReport } from '../client/check.ts';
-import type { ProvenEntry } from '../client/check.ts';
-import { hashFile } from '../client/files.ts';
-import { visibleName } from '../leaf/names.ts';
-import { LogClient } from '../client/http.ts';
-import { TrustStore } from '../client/truststore.ts';
+import { toBase64, toHex } from '../base/index.ts';
+import { checkArtifact, judgeReport } from '../client/index.ts';
+import type { ProvenEntry } from '../client/index.ts';
+import { hashFile } from '../client/index.ts';
+import { visibleName } from '../leaf/index.ts';
+import { LogClient } from '../client/index.ts';
+import { TrustStore } from '../client/index.ts';
 import { DEFAULT_LOG_URL, note, readPolicy } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

@@ -3,20 +3,20 @@
  * whose receipts are verified, checked for consistency with the trust store, and written atomically.
  */
 import { readFile } from 'node:fs/promises';
-import { StamplogError } from '../base/errors.ts';
-import { dedupKey } from '../leaf/entry.ts';
-import { submissionToJSON } from '../leaf/entryjson.ts';
-import type { Submission } from '../leaf/types.ts';
-import { parsePolicy } from '../note/policy.ts';
-import type { Policy } from '../note/policy.ts';
-import { receiptCheck } from '../verify/artifact.ts';
-import { failure, tagged } from '../verify/failure.ts';
-import { writeFileAtomic } from '../client/files.ts';
-import { LogClient } from '../client/http.ts';
-import type { LogInfo, ReceiptJSON } from '../client/http.ts';
-import { receiptVerifier } from '../verify/receipt.ts';
-import type { VerifiedReceipt } from '../verify/receipt.ts';
-import { TrustStore } from '../client/truststore.ts';
+import { StamplogError } from '../base/index.ts';
+import { dedupKey } from '../leaf/index.ts';
+import { submissionToJSON } from '../leaf/index.ts';
+import type { Submission } from '../leaf/index.ts';
+import { parsePolicy } from '../note/index.ts';
+import type { Policy } from '../note/index.ts';
+import { receiptCheck } from '../verify/index.ts';
+import { failure, tagged } from '../verify/index.ts';
+import { writeFileAtomic } from '../client/index.ts';
+import { LogClient } from '../client/index.ts';
+import type { LogInfo, ReceiptJSON } from '../client/index.ts';
+import { receiptVerifier } from '../verify/index.ts';
+import type { VerifiedReceipt } from '../verify/index.ts';
+import { TrustStore } from '../client/index.ts';
 
 export const DEFAULT_LOG_URL = 'http://127.0.0.1:8080';
 /** Most submissions per batch request (the server's limit). */

@@ -18,9 +18,9 @@
  *    21   not logged: `check` found no artifact entry with the file's digest
  *    22   contested: `check` found other digests logged under the same filename
  */
-import { isStamplogError } from '../base/errors.ts';
-import { failedCheck } from '../verify/failure.ts';
-import type { FailedCheck } from '../verify/failure.ts';
+import { isStamplogError } from '../base/index.ts';
+import { failedCheck } from '../verify/index.ts';
+import type { FailedCheck } from '../verify/index.ts';
 
 export const EXIT = Object.freeze({
   OK: 0,

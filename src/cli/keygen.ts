@@ -3,11 +3,11 @@
  * signed-note key string formats (src/verify/keys.ts). The signer key goes to PATH (mode 0600), the verifier
  * key to PATH.pub and stdout. Existing files are never overwritten (exit 2).
  */
-import { StamplogError } from '../base/errors.ts';
-import { isValidKeyName } from '../note/keys.ts';
-import { KEY_ROLES, generateKeyPair } from '../verify/keys.ts';
-import type { KeyRole } from '../verify/keys.ts';
-import { writeNewFile, writeNewSecretFile } from '../client/files.ts';
+import { StamplogError } from '../base/index.ts';
+import { isValidKeyName } from '../note/index.ts';
+import { KEY_ROLES, generateKeyPair } from '../verify/index.ts';
+import type { KeyRole } from '../verify/index.ts';
+import { writeNewFile, writeNewSecretFile } from '../client/index.ts';
 import { access } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as commander from 'commander';
-import { collect, integer } from '../client/options.ts';
+import { collect, integer } from '../client/index.ts';
 import { packageVersion } from './version.ts';
 import type { CheckCliOptions } from './check.ts';
 import type { RefreshOptions } from './refresh.ts';

@@ -9,9 +9,9 @@ import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { replaceFileDurably } from '../store/durablefile.ts';
-import { storageFailure } from '../store/faults.ts';
-import { StamplogError } from '../base/errors.ts';
+import { replaceFileDurably } from '../store/index.ts';
+import { storageFailure } from '../store/index.ts';
+import { StamplogError } from '../base/index.ts';
 
 /** Bytes the recovery probe writes and fsyncs where the log writes. */
 const PROBE_BYTES = 1024 * 1024;

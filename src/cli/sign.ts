@@ -9,13 +9,13 @@
  * 21 when no artifact entry with the file's digest is logged.
  */
 import { basename } from 'node:path';
-import { StamplogError } from '../base/errors.ts';
-import { toHex } from '../base/bytes.ts';
-import { makeEntry } from '../leaf/entry.ts';
-import { signStatement } from '../leaf/statement.ts';
-import type { Subject, Submission } from '../leaf/types.ts';
-import { failure, tagged } from '../verify/failure.ts';
-import { hashFile, readStatementKey } from '../client/files.ts';
+import { StamplogError } from '../base/index.ts';
+import { toHex } from '../base/index.ts';
+import { makeEntry } from '../leaf/index.ts';
+import { signStatement } from '../leaf/index.ts';
+import type { Subject, Submission } from '../leaf/index.ts';
+import { failure, tagged } from '../verify/index.ts';
+import { hashFile, readStatementKey } from '../client/index.ts';
 import { connect, submit, writeReceipts } from './common.ts';
 import type { Connection, OnlineOptions } from './common.ts';
 

@@ -19,20 +19,20 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { toBase64, toHex } from '../base/bytes.ts';
-import { filenameKey, visibleName } from '../leaf/names.ts';
-import { hashEqual } from '../merkle/hash.ts';
-import { openCheckpoint } from '../note/checkpoint.ts';
-import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
-import { parsePolicy } from '../note/policy.ts';
-import type { Policy } from '../note/policy.ts';
-import { parseTlogProof } from '../note/tlogproof.ts';
-import { verifyArtifact } from '../verify/artifact.ts';
-import { failure, tagged } from '../verify/failure.ts';
-import { hashFile } from '../client/files.ts';
-import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../verify/requirements.ts';
-import type { ArtifactRequirements } from '../verify/requirements.ts';
-import { TrustStore } from '../client/truststore.ts';
+import { toBase64, toHex } from '../base/index.ts';
+import { filenameKey, visibleName } from '../leaf/index.ts';
+import { hashEqual } from '../merkle/index.ts';
+import { openCheckpoint } from '../note/index.ts';
+import { ed25519NoteVerifier, parseVerifierKey } from '../note/index.ts';
+import { parsePolicy } from '../note/index.ts';
+import type { Policy } from '../note/index.ts';
+import { parseTlogProof } from '../note/index.ts';
+import { verifyArtifact } from '../verify/index.ts';
+import { failure, tagged } from '../verify/index.ts';
+import { hashFile } from '../client/index.ts';
+import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../verify/index.ts';
+import type { ArtifactRequirements } from '../verify/index.ts';
+import { TrustStore } from '../client/index.ts';
 import { readPolicy } from './common.ts';
 
 export interface VerifyOptions {

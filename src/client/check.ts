@@ -17,19 +17,19 @@
  * What this cannot prove: that the search index is complete (a log could omit hits). Monitors, which read
  * every leaf through the tiles, close that gap; the check still never prints an unproven entry.
  */
-import { toHex } from '../base/bytes.ts';
+import { toHex } from '../base/index.ts';
 import { filenameKey, makeEntry, encodeLeaf, parseSubmission, visibleName } from '../leaf/index.ts';
-import type { Entry } from '../leaf/types.ts';
-import { leafHash } from '../merkle/hash.ts';
-import { verifyInclusion } from '../merkle/verify.ts';
-import type { Checkpoint } from '../note/checkpoint.ts';
-import { verifyCheckpointWithPolicy } from '../note/policy.ts';
-import type { Policy } from '../note/policy.ts';
-import { failure, tagged } from '../verify/failure.ts';
+import type { Entry } from '../leaf/index.ts';
+import { leafHash } from '../merkle/index.ts';
+import { verifyInclusion } from '../merkle/index.ts';
+import type { Checkpoint } from '../note/index.ts';
+import { verifyCheckpointWithPolicy } from '../note/index.ts';
+import type { Policy } from '../note/index.ts';
+import { failure, tagged } from '../verify/index.ts';
 import type { LogClient, SearchHit } from './http.ts';
 import type { TrustStore } from './truststore.ts';
-import { receiptCheck } from '../verify/artifact.ts';
-import { verifyStatement } from '../leaf/statement.ts';
+import { receiptCheck } from '../verify/index.ts';
+import { verifyStatement } from '../leaf/index.ts';
 
 /** An entry proven included under the report's checkpoint. */
 export interface ProvenEntry {

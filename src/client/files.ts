@@ -9,9 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { StamplogError } from '../base/errors.ts';
-import { parseStatementKey } from '../verify/keys.ts';
-import type { StatementKey } from '../verify/keys.ts';
+import { StamplogError } from '../base/index.ts';
+import { failure } from '../verify/index.ts';
+import { parseStatementKey } from '../verify/index.ts';
+import type { StatementKey } from '../verify/index.ts';
 
 /** SHA-256 and size of the file at `path`, read as a stream (any size). */
 export async function hashFile(path: string): Promise<{ sha256: Uint8Array; size: number }> {
@@ -105,4 +106,23 @@ export async function readSecretFile(path: string): Promise<string> {
  */
 export async function readStatementKey(path: string): Promise<StatementKey> {
   return parseStatementKey(await readSecretFile(path), path);
+}
+
+/**
+ * The JSON value in the state file at `path` (a pin, a backfill state), or undefined if there is no such file.
+ * A file that is not JSON is a usage failure (MALFORMED): "`what``path` is not JSON; `remedy`".
+ */
+export async function readJSONIfExists(path: string, what: string, remedy: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw failure('usage', 'MALFORMED', `${what}${path} is not JSON; ${remedy}`, { cause: e });
+  }
 }

@@ -9,10 +9,10 @@
  * most `retries` times, waiting `Retry-After` (capped) or an exponential back-off. Each attempt is bounded
  * by `timeoutMs`.
  */
-import { StamplogError } from '../base/errors.ts';
-import type { ErrorCode } from '../base/errors.ts';
-import { fromBase64, fromHex } from '../base/bytes.ts';
-import type { EntryJSON, SubmissionJSON } from '../leaf/types.ts';
+import { StamplogError } from '../base/index.ts';
+import type { ErrorCode } from '../base/index.ts';
+import { fromBase64, fromHex } from '../base/index.ts';
+import type { EntryJSON, SubmissionJSON } from '../leaf/index.ts';
 
 /** A request the log refused or answered unusably, or a log that could not be reached. */
 export class ServerError extends StamplogError {

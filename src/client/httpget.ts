@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, httpFailure, statusFailure } from './fetch.ts';
 import type { FetchOptions } from './fetch.ts';
 

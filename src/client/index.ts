@@ -29,3 +29,4 @@ export { TrustStore, defaultTrustHome, type ConsistencyProver, type Observation,
 export { checkArtifact, judgeReport, leafOfHit, type CheckOptions, type CheckReport, type ProvenEntry } from './check.ts';
 export { hashFile, readSecretFile, readStatementKey, writeFileAtomic, writeNewFile, writeNewSecretFile } from './files.ts';
 export { collect, integer } from './options.ts';
+export { readJSONIfExists } from './files.ts';

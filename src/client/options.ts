@@ -1,7 +1,7 @@
 /** Option parsers shared by the `stamplog` and `stamplog-monitor` command lines (commander). */
 import { createRequire } from 'node:module';
 import type * as commander from 'commander';
-import { canonicalDecimal } from '../base/decimal.ts';
+import { canonicalDecimal } from '../base/index.ts';
 
 /**
  * commander's InvalidArgumentError, loaded on first use through `require`, as src/cli/main.ts loads commander

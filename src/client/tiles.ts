@@ -8,7 +8,7 @@
  * them): on a 404 for a partial, the full tile is fetched and its prefix used. Requests go over pooled
  * keep-alive connections (httpget.ts), with fetch.ts's bounds.
  */
-import { StamplogError, isStamplogError } from '../base/errors.ts';
+import { StamplogError, isStamplogError } from '../base/index.ts';
 import { TILE_WIDTH, entryBundlePath, splitEntryBundle, tileHashReaderAsync, tilePath } from '../merkle/index.ts';
 import type { AsyncHashReader, SplitBundle, Tile, TreeHead } from '../merkle/index.ts';
 import { MAX_NOTE_BYTES } from '../note/index.ts';

@@ -24,17 +24,17 @@
  * store can at worst pin the smaller of two consistent checkpoints, never an unverified one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { StamplogError, isStamplogError } from '../base/errors.ts';
-import { toBase64 } from '../base/bytes.ts';
-import { verifyConsistency } from '../merkle/verify.ts';
-import { openCheckpoint } from '../note/checkpoint.ts';
-import type { Checkpoint } from '../note/checkpoint.ts';
-import { ed25519NoteVerifier, parseVerifierKey } from '../note/keys.ts';
-import { failure } from '../verify/failure.ts';
-import { writeFileAtomic } from './files.ts';
+import { StamplogError, isStamplogError } from '../base/index.ts';
+import { toBase64 } from '../base/index.ts';
+import { verifyConsistency } from '../merkle/index.ts';
+import { openCheckpoint } from '../note/index.ts';
+import type { Checkpoint } from '../note/index.ts';
+import { ed25519NoteVerifier, parseVerifierKey } from '../note/index.ts';
+import { failure } from '../verify/index.ts';
+import { readJSONIfExists, writeFileAtomic } from './files.ts';
 
 /** The trust store directory: `$STAMPLOG_HOME`, else `$XDG_CONFIG_HOME/stamplog`, else `~/.config/stamplog`. */
 export function defaultTrustHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -96,19 +96,8 @@ export class TrustStore {
   /** The pin of `origin`, or undefined if this client never saw that log. */
   async get(origin: string): Promise<Pin | undefined> {
     const path = this.pinPath(origin);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    let j: unknown;
-    try {
-      j = JSON.parse(text);
-    } catch (e) {
-      throw failure('usage', 'MALFORMED', `trust store: ${path} is not JSON; fix or remove it`, { cause: e });
-    }
+    const j = await readJSONIfExists(path, 'trust store: ', 'fix or remove it');
+    if (j === undefined) return undefined;
     const p = j as Partial<Pin>;
     if (typeof p !== 'object' || p === null || p.origin !== origin || typeof p.logKey !== 'string' || (p.checkpoint !== undefined && typeof p.checkpoint !== 'string')) {
       throw failure('usage', 'MALFORMED', `trust store: ${path} is not a pin of ${origin}; fix or remove it`);

@@ -30,11 +30,11 @@
  * Limits: node KeyObjects are cached per public key (≤ 4096 keys) and per seed (≤ 64 seeds), evicting
  * the oldest entry first; messages are not copied.
  */
-import { concatBytes } from '../base/bytes.ts';
+import { concatBytes } from '../base/index.ts';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { KeyObject } from 'node:crypto';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { nodeCrypto } from './node.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);
@@ -277,6 +277,7 @@ export function ed25519VerifyNode(publicKey: Uint8Array, message: Uint8Array, si
     if (state === undefined) return false;
     let key = state.nodeKey;
     if (key === undefined) {
+      // eslint-disable-next-line no-restricted-globals -- only where node:crypto exists, so Buffer does too
       key = c.createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
       state.nodeKey = key;
     }
@@ -303,6 +304,7 @@ function nodePrivateKey(seed: Uint8Array): KeyObject | undefined {
   const id = bytesKey(seed);
   let key = privateKeys.get(id);
   if (key === undefined) {
+    // eslint-disable-next-line no-restricted-globals -- only where node:crypto exists, so Buffer does too
     key = c.createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' });
     privateKeys.set(id, key);
   }

@@ -9,12 +9,12 @@
  */
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { entryToJSON, toBase64, toHex } from '../leaf/index.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
-import { parseTilePath, TILE_WIDTH } from '../merkle/tiles.ts';
-import type { TransparencyLog } from '../log/log.ts';
-import type { SearchField } from '../store/types.ts';
+import { parseTilePath, TILE_WIDTH } from '../merkle/index.ts';
+import type { TransparencyLog } from '../log/index.ts';
+import type { SearchField } from '../log/index.ts';
 import { bearerAuthenticator } from './auth.ts';
 import type { SubmitterToken } from './auth.ts';
 import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';

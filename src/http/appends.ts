@@ -3,11 +3,11 @@
  * that they cannot answer differently: admission (parse, check, verify publisher signatures, all before
  * sequencing) and the answer (status and JSON text).
  */
-import { StamplogError } from '../base/errors.ts';
-import { duplicateMemberName } from '../base/json.ts';
+import { StamplogError } from '../base/index.ts';
+import { duplicateMemberName } from '../base/index.ts';
 import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature } from '../leaf/index.ts';
-import type { Submission } from '../leaf/types.ts';
-import type { TransparencyLog } from '../log/log.ts';
+import type { Submission } from '../leaf/index.ts';
+import type { TransparencyLog } from '../log/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
 

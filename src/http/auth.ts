@@ -5,7 +5,7 @@
  * Secrets never appear in errors or logs; only the submitter's name is returned.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 
 export interface SubmitterToken {
   name: string;

@@ -18,7 +18,7 @@
  * response closes: answered, failed, timed out, or its connection lost; a release happens at most once.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 
 export interface BodyLimits {
   /** Most bytes of request bodies one submitter token may have in flight at once. */

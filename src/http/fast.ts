@@ -6,9 +6,9 @@
  * express app, so that error shapes stay defined in one place (problem.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toBase64 } from '../base/bytes.ts';
-import { canonicalDecimal } from '../base/decimal.ts';
-import type { TransparencyLog } from '../log/log.ts';
+import { toBase64 } from '../base/index.ts';
+import { canonicalDecimal } from '../base/index.ts';
+import type { TransparencyLog } from '../log/index.ts';
 
 const PREFIX = '/api/v1/proofs/inclusion?';
 

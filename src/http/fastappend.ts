@@ -15,9 +15,9 @@
  * follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StamplogError } from '../base/errors.ts';
-import type { Submission } from '../leaf/types.ts';
-import type { TransparencyLog } from '../log/log.ts';
+import { StamplogError } from '../base/index.ts';
+import type { Submission } from '../leaf/index.ts';
+import type { TransparencyLog } from '../log/index.ts';
 import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne, refuseDuplicateMembers } from './appends.ts';
 import type { Admitted, AppendAnswer } from './appends.ts';
 import { BodyBudget } from './bodybudget.ts';

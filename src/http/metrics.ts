@@ -1,5 +1,5 @@
 /** Prometheus text exposition (format 0.0.4) of the log's counters and gauges. */
-import type { TransparencyLog } from '../log/log.ts';
+import type { TransparencyLog } from '../log/index.ts';
 import type { BodyBudget } from './bodybudget.ts';
 
 export class Metrics {

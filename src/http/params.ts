@@ -2,9 +2,9 @@
  * Strict parsing of request parameters: numbers are canonical decimals only (`String(n) === text`, so no
  * "+5", " 5", "05", "5.0" or "1e3"), within safe integers; hashes exactly 64 lowercase hex digits.
  */
-import { StamplogError } from '../base/errors.ts';
-import { canonicalDecimal } from '../base/decimal.ts';
-import { fromHex } from '../leaf/codec.ts';
+import { StamplogError } from '../base/index.ts';
+import { canonicalDecimal } from '../base/index.ts';
+import { fromHex } from '../leaf/index.ts';
 
 /** The non-negative integer in `text`, named `what` in errors; MALFORMED unless canonical and ≤ 2^53 − 1. */
 export function parseIndex(text: unknown, what: string): number {

@@ -12,9 +12,9 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { ed25519Precheck } from '../crypto/ed25519.ts';
-import { StamplogError } from '../base/errors.ts';
-import type { SignatureJob } from '../leaf/entry.ts';
+import { ed25519Precheck } from '../crypto/index.ts';
+import { StamplogError } from '../base/index.ts';
+import type { SignatureJob } from '../leaf/index.ts';
 
 /** A verifier of signature jobs: resolves true iff the job verifies under the project Ed25519 rule. */
 export type AsyncSignatureVerifier = (job: SignatureJob) => Promise<boolean>;

@@ -24,18 +24,17 @@
  * must be the same submission — and the leaves' hashes must lead through the proof to the checkpoint's root.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dedupKey, decodeLeaf, encodeLeaf, makeEntry } from '../leaf/entry.ts';
-import type { Submission } from '../leaf/types.ts';
-import { hashEqual, leafHash } from '../merkle/hash.ts';
-import { verifyMultiInclusion } from '../merkle/multiproof.ts';
-import type { Checkpoint } from '../note/checkpoint.ts';
-import { verifyCheckpointWithPolicy } from '../note/policy.ts';
-import type { Policy } from '../note/policy.ts';
-import { receiptCheck } from '../verify/artifact.ts';
-import { failure, tagged } from '../verify/failure.ts';
-import { writeFileAtomic } from '../client/files.ts';
-import type { LogClient, MultiproofAnswer } from '../client/http.ts';
+import { dedupKey, decodeLeaf, encodeLeaf, makeEntry } from '../leaf/index.ts';
+import type { Submission } from '../leaf/index.ts';
+import { hashEqual, leafHash } from '../merkle/index.ts';
+import { verifyMultiInclusion } from '../merkle/index.ts';
+import type { Checkpoint } from '../note/index.ts';
+import { verifyCheckpointWithPolicy } from '../note/index.ts';
+import type { Policy } from '../note/index.ts';
+import { receiptCheck } from '../verify/index.ts';
+import { failure, tagged } from '../verify/index.ts';
+import { readJSONIfExists, writeFileAtomic } from '../client/index.ts';
+import type { LogClient, MultiproofAnswer } from '../client/index.ts';
 import { readDocuments, recordsFromDocument } from './pypi.ts';
 import type { BackfillRecord, Skipped } from './pypi.ts';
 
@@ -95,19 +94,9 @@ export interface BackfillOptions {
 export async function loadState(path: string | undefined, origin: string, batchSize: number): Promise<BackfillState> {
   const fresh: BackfillState = { format: STATE_FORMAT, batchSize, origin, done: [], appended: 0, duplicates: 0 };
   if (path === undefined) return fresh;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fresh;
-    throw e;
-  }
-  let s: BackfillState;
-  try {
-    s = JSON.parse(text) as BackfillState;
-  } catch (e) {
-    throw failure('usage', 'MALFORMED', `state file ${path} is not JSON; remove it to start over`, { cause: e });
-  }
+  const j = await readJSONIfExists(path, 'state file ', 'remove it to start over');
+  if (j === undefined) return fresh;
+  const s = j as BackfillState;
   if (s.format !== STATE_FORMAT || !Array.isArray(s.done) || typeof s.appended !== 'number' || typeof s.duplicates !== 'number') {
     throw failure('usage', 'MALFORMED', `state file ${path} is not a ${STATE_FORMAT} file; remove it to start over`);
   }

@@ -24,10 +24,10 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseRfc3339Utc } from '../leaf/codec.ts';
-import { parseSubmission } from '../leaf/entry.ts';
-import type { Submission, SubmissionJSON } from '../leaf/types.ts';
-import { failure } from '../verify/failure.ts';
+import { parseRfc3339Utc } from '../leaf/index.ts';
+import { parseSubmission } from '../leaf/index.ts';
+import type { Submission, SubmissionJSON } from '../leaf/index.ts';
+import { failure } from '../verify/index.ts';
 
 /** One file of the index's history, ready to append: the wire JSON and its parsed submission. */
 export interface BackfillRecord {

@@ -29,7 +29,7 @@
  */
 import { Decoder } from 'cbor-x';
 import type { Options as CborXOptions } from 'cbor-x';
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { checkDeterministic } from './cborcheck.ts';
 import { CborWriter, compareBytes, encodeKey } from './cborwriter.ts';
 

@@ -4,7 +4,7 @@
  * or not in RFC 8949 §4.2.1 deterministic form, before a general decoder sees them. Every declared length is
  * checked against the bytes that remain, so hostile input costs at most linear time and no allocation.
  */
-import { malformed } from '../base/errors.ts';
+import { malformed } from '../base/index.ts';
 import { MAJOR_ARRAY, MAJOR_BYTES, MAJOR_MAP, MAJOR_TEXT, MAJOR_UINT, TWO_32, compareBytes } from './cborwriter.ts';
 
 function fail(at: number, reason: string): never {

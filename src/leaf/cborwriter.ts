@@ -4,7 +4,7 @@
  * file holds the pieces both directions share: the major types, the UTF-8 length of a string and the
  * bytewise order of encoded map keys.
  */
-import { malformed } from '../base/errors.ts';
+import { malformed } from '../base/index.ts';
 
 export const MAJOR_UINT = 0;
 export const MAJOR_BYTES = 2;

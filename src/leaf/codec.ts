@@ -8,7 +8,7 @@
  * Parsers return undefined for a bad spelling (callers name the field in their error).
  */
 
-export { toHex, fromHex, toBase64, fromBase64 } from '../base/bytes.ts';
+export { toHex, fromHex, toBase64, fromBase64 } from '../base/index.ts';
 
 /** The largest time the RFC 3339 form can carry here: 9999-12-31T23:59:59.999Z, in ms. */
 export const MAX_RFC3339_MS = 253_402_300_799_999;

@@ -5,7 +5,7 @@
  * uploadedAt an RFC 3339 UTC string (codec.ts), backfill a boolean; `time` stays ms since the epoch, a JSON
  * number, so the exact leaf value is visible.
  */
-import { jsonStringASCII } from '../base/json.ts';
+import { jsonStringASCII } from '../base/index.ts';
 import { formatRfc3339Utc, toBase64, toHex } from './codec.ts';
 import type { Entry, EntryJSON, Submission, SubmissionJSON } from './types.ts';
 

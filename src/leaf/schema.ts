@@ -11,7 +11,7 @@
  * Text is well-formed Unicode (no lone surrogates) without control characters (Unicode category Cc:
  * U+0000–U+001F, U+007F–U+009F), so it cannot break the line structure of a signed statement.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { MAX_RFC3339_MS } from './codec.ts';
 import { filenameProblem, invisibleCharacterProblem } from './names.ts';
 import { ENTRY_KINDS } from './types.ts';

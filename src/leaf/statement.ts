@@ -15,7 +15,7 @@
  * log's time are not signed: they are the submitter's and the log's assertions, not the signer's.
  * Signatures are verified with the project Ed25519 rule (src/crypto/ed25519.ts).
  */
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/ed25519.ts';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/index.ts';
 import { toHex } from './codec.ts';
 import { Problems, checkKindRules, checkSubject, isKind } from './schema.ts';
 import type { PublisherSignature, Submission } from './types.ts';

@@ -4,12 +4,12 @@
  * consecutive indexes and one log time, encoded as leaves and appended to the working tree; and, once the batch
  * is signed, the answer of each request. The order of the steps and what a crash leaves are the sequencer's.
  */
-import { StamplogError } from '../base/errors.ts';
-import type { Hash } from '../merkle/hash.ts';
-import { leafHash } from '../merkle/hash.ts';
-import type { Entry, Submission } from '../leaf/types.ts';
+import { StamplogError } from '../base/index.ts';
+import type { Hash } from '../merkle/index.ts';
+import { leafHash } from '../merkle/index.ts';
+import type { Entry, Submission } from '../leaf/index.ts';
 import { dedupKey, encodeLeaf, makeEntry } from '../leaf/index.ts';
-import type { LogStore, SearchRow } from '../store/types.ts';
+import type { LogStore, SearchRow } from '../store/index.ts';
 import type { DedupFilter } from './dedupfilter.ts';
 import { searchRows } from './searchrows.ts';
 import type { WorkingTree } from './tree.ts';

@@ -16,7 +16,7 @@
  * checking it against what was published (a monitor's or witness's last checkpoint). A lock that is present but
  * holds no valid record or a note signed by another key is never adopted silently.
  */
-import { SlotFile } from '../store/slotfile.ts';
+import { SlotFile } from '../store/index.ts';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });

@@ -1,5 +1,5 @@
 /** What a log is opened with (TransparencyLog.open), and the defaults of what may be left out. */
-import type { StamplogError } from '../base/errors.ts';
+import type { StamplogError } from '../base/index.ts';
 import type { CheckpointLock } from './checkpointlock.ts';
 import type { SequencerOptions } from './sequencer.ts';
 import type { WitnessingOptions } from './witnessing.ts';

@@ -6,8 +6,8 @@
  * false positives among new ones, plus real resubmissions) are looked up. A false positive costs one lookup
  * that finds nothing; a key is never wrongly taken as new, because "absent" from a Bloom filter is certain.
  */
-import { GrowingBloomFilter, textKey } from '../base/bloom.ts';
-import type { LogStore } from '../store/types.ts';
+import { GrowingBloomFilter, textKey } from '../base/index.ts';
+import type { LogStore } from '../store/index.ts';
 
 export class DedupFilter {
   readonly #bloom = new GrowingBloomFilter();

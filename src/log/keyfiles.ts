@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StamplogError } from '../base/errors.ts';
-import { generateSignerKey, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/keys.ts';
+import { StamplogError } from '../base/index.ts';
+import { generateSignerKey, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/index.ts';
 
 export interface LogKeys {
   logKey: string;

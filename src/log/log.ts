@@ -10,17 +10,17 @@
  * Appends are answered in the form the caller asks for (src/receipts chooses how to write it). Reads never reveal
  * anything beyond the published checkpoint's size.
  */
-import { StamplogError } from '../base/errors.ts';
-import type { Hash } from '../merkle/hash.ts';
-import { hashEqual, leafHash as hashLeaf } from '../merkle/hash.ts';
-import { tileData, TILE_WIDTH } from '../merkle/tiles.ts';
-import { encodeEntryBundle } from '../merkle/bundle.ts';
-import type { Tile } from '../merkle/tiles.ts';
+import { StamplogError } from '../base/index.ts';
+import type { Hash } from '../merkle/index.ts';
+import { hashEqual, leafHash as hashLeaf } from '../merkle/index.ts';
+import { tileData, TILE_WIDTH } from '../merkle/index.ts';
+import { encodeEntryBundle } from '../merkle/index.ts';
+import type { Tile } from '../merkle/index.ts';
 import { decodeLeaf } from '../leaf/index.ts';
-import type { Entry, Submission } from '../leaf/types.ts';
-import { openCheckpoint } from '../note/checkpoint.ts';
+import type { Entry, Submission } from '../leaf/index.ts';
+import { openCheckpoint } from '../note/index.ts';
 import type { LoggedBatch, Receipt, ReceiptAnswer, ReceiptForm } from '../receipts/index.ts';
-import type { LogStore, SearchField } from '../store/types.ts';
+import type { LogStore, SearchField } from '../store/index.ts';
 import { DEFAULT_WITNESS_WAIT_MS } from './config.ts';
 import type { LogConfig } from './config.ts';
 import { logIdentity, openCore } from './open.ts';

@@ -5,7 +5,7 @@
  * maxClockJumpMs (told from elapsed time by a clock that never jumps, when there is one), appends are refused
  * (CLOCK_BEHIND, CLOCK_AHEAD) until the clock is right again, rather than sign a time known to be wrong.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 
 export interface LogTimeDeps {
   /** Wall clock, ms since the epoch. */

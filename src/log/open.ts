@@ -9,18 +9,18 @@
  * Rollback (checkpointlock.ts): with a checkpoint lock, the stored tree must extend the newest checkpoint this
  * log ever signed, or writes are refused with ROLLBACK before anything is signed.
  */
-import { StamplogError, isStamplogError } from '../base/errors.ts';
-import type { Hash } from '../merkle/hash.ts';
-import { hashEqual } from '../merkle/hash.ts';
-import { MemoryTree } from '../merkle/memory.ts';
-import { tileData, tilesForSize } from '../merkle/tiles.ts';
+import { StamplogError, isStamplogError } from '../base/index.ts';
+import type { Hash } from '../merkle/index.ts';
+import { hashEqual } from '../merkle/index.ts';
+import { MemoryTree } from '../merkle/index.ts';
+import { tileData, tilesForSize } from '../merkle/index.ts';
 import { decodeLeaf } from '../leaf/index.ts';
-import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/keys.ts';
-import type { NoteVerifier } from '../note/keys.ts';
-import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/cosignature.ts';
-import { openCheckpoint, signCheckpoint } from '../note/checkpoint.ts';
+import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/index.ts';
+import type { NoteVerifier } from '../note/index.ts';
+import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/index.ts';
+import { openCheckpoint, signCheckpoint } from '../note/index.ts';
 import { Receipts } from '../receipts/index.ts';
-import type { LogStore } from '../store/types.ts';
+import type { LogStore } from '../store/index.ts';
 import type { LogConfig } from './config.ts';
 import { DedupFilter } from './dedupfilter.ts';
 import { LeafHashIndex } from './leafindex.ts';

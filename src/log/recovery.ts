@@ -9,9 +9,9 @@
  *
  * CORRUPTION and ROLLBACK are not storage faults and are never retried: they need an operator.
  */
-import { isStamplogError } from '../base/errors.ts';
-import { isStorageFailure } from '../store/faults.ts';
-import type { LogStore } from '../store/types.ts';
+import { isStamplogError } from '../base/index.ts';
+import { isStorageFailure } from '../store/index.ts';
+import type { LogStore } from '../store/index.ts';
 import type { TransparencyLog } from './log.ts';
 
 export interface RecoveryDeps {

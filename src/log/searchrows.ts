@@ -17,10 +17,10 @@
  * these keys) is re-indexed once when the log opens (log.ts): rows under the current keys are added for every
  * stored leaf, then the format is recorded; the old rows stay, unread.
  */
-import { filenameKey, projectKey } from '../leaf/names.ts';
-import { toHex } from '../leaf/codec.ts';
-import type { Entry } from '../leaf/types.ts';
-import type { SearchField, SearchRow } from '../store/types.ts';
+import { filenameKey, projectKey } from '../leaf/index.ts';
+import { toHex } from '../leaf/index.ts';
+import type { Entry } from '../leaf/index.ts';
+import type { SearchField, SearchRow } from '../store/index.ts';
 
 /** The format of the rows `searchRows` writes. */
 export const SEARCH_FORMAT = 1;

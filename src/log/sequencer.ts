@@ -25,12 +25,12 @@
  * refuses all later writes, including the batches already in flight behind the failed one; a restart
  * re-verifies everything from storage (see open.ts).
  */
-import { StamplogError } from '../base/errors.ts';
-import type { Hash } from '../merkle/hash.ts';
-import type { Entry, Submission } from '../leaf/types.ts';
+import { StamplogError } from '../base/index.ts';
+import type { Hash } from '../merkle/index.ts';
+import type { Entry, Submission } from '../leaf/index.ts';
 import { dedupKey } from '../leaf/index.ts';
-import type { LogStore } from '../store/types.ts';
-import { storageFailure } from '../store/faults.ts';
+import type { LogStore } from '../store/index.ts';
+import { storageFailure } from '../store/index.ts';
 import { answerWaiters, buildBatch, findKnown } from './batch.ts';
 import type { Sequenced, SequencedBatch, Waiter } from './batch.ts';
 import type { DedupFilter } from './dedupfilter.ts';

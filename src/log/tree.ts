@@ -2,16 +2,16 @@
  * Glue between the sequencer's in-memory tree and the store's hash tiles: which tiles a batch changes, and
  * how to recompute hashes and roots from what the store actually holds (for verify-before-sign).
  */
-import { StamplogError } from '../base/errors.ts';
-import type { Hash } from '../merkle/hash.ts';
-import { HASH_SIZE, hashEqual, leafHash } from '../merkle/hash.ts';
-import { toHex } from '../leaf/codec.ts';
-import type { MemoryTree } from '../merkle/memory.ts';
-import type { AsyncHashReader } from '../merkle/stored.ts';
-import { hashFromTile, locateStoredHash, newTiles, tileData, TILE_WIDTH } from '../merkle/tiles.ts';
-import type { Tile } from '../merkle/tiles.ts';
-import { treeHashAsync } from '../merkle/tree.ts';
-import type { LogStore, TileWrite } from '../store/types.ts';
+import { StamplogError } from '../base/index.ts';
+import type { Hash } from '../merkle/index.ts';
+import { HASH_SIZE, hashEqual, leafHash } from '../merkle/index.ts';
+import { toHex } from '../leaf/index.ts';
+import type { MemoryTree } from '../merkle/index.ts';
+import type { AsyncHashReader } from '../merkle/index.ts';
+import { hashFromTile, locateStoredHash, newTiles, tileData, TILE_WIDTH } from '../merkle/index.ts';
+import type { Tile } from '../merkle/index.ts';
+import { treeHashAsync } from '../merkle/index.ts';
+import type { LogStore, TileWrite } from '../store/index.ts';
 
 /** The sequencer's working tree: the persisted tree plus, during a batch, the batch's leaves. */
 export type WorkingTree = MemoryTree;

@@ -15,7 +15,7 @@
  * One parser, `splitEntryBundle`, finds where each leaf lies without copying it (an audit reads millions);
  * `decodeEntryBundle` copies the leaves out of its answer, and `hashEntryBundle` hashes them in place.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { checkBytes, checkUint } from './check.ts';
 import { leafHashInto } from './nodehash.ts';
 import { TILE_WIDTH, foldPerfectInPlace } from './tiles.ts';

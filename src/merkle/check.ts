@@ -8,7 +8,7 @@
  * hashes (storage, tiles, proof generation) additionally require tree sizes ≤ MAX_TREE_SIZE = 2^52, so
  * that every stored-hash index (< 2 · size) is itself a safe integer.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { HASH_SIZE, type Hash } from './hash.ts';
 
 /** Largest tree size whose stored-hash indexes (< 2 · size) are all safe integers: 2^52 leaves. */

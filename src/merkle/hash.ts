@@ -14,7 +14,7 @@
  * Module-level scratch buffers are safe because everything here is synchronous. Limits: none beyond
  * the platform's (leaves above 64 KiB are hashed from a fresh buffer).
  */
-import { sha256 } from '../crypto/sha256.ts';
+import { sha256 } from '../crypto/index.ts';
 import { nodeHashInto } from './nodehash.ts';
 
 export { nodeHashInto };

@@ -13,7 +13,7 @@
  * 2^32 bytes, 67 million leaves, on Node 20); beyond that append throws TOO_LARGE. Not thread-safe (JS
  * has none to share it with). Returned hashes are always copies: callers cannot corrupt the tree.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { HASH_SIZE, emptyRoot, leafHash as hashLeaf, nodeHashInto, type Hash } from './hash.ts';

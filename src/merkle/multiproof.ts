@@ -18,7 +18,7 @@
  * size or a proof of the wrong length; RootMismatchError (code PROOF_MISMATCH) when it leads to another root.
  * The proof's length is checked against the plan before any hashing.
  */
-import { RootMismatchError, StamplogError, malformed } from '../base/errors.ts';
+import { RootMismatchError, StamplogError, malformed } from '../base/index.ts';
 import { bitLength, pow2 } from './bits.ts';
 import { checkHash, checkHashList, checkProof, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import { hashEqual, nodeHash, type Hash } from './hash.ts';

@@ -17,7 +17,7 @@
  * written, so output may alias any input.
  */
 
-import { sha256Into, sha256IntoOpenSSL } from '../crypto/sha256.ts';
+import { sha256Into, sha256IntoOpenSSL } from '../crypto/index.ts';
 
 // FIPS 180-4 §4.2.2: the 64 round constants.
 const K = new Int32Array([

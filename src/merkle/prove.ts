@@ -13,7 +13,7 @@
  * siblings (complete) appear. So every proof entry is the fold of one or more stored hashes, all read in
  * one `readHashes` call. Limits: sizes ≤ 2^52, so proofs have at most 53 entries (verifiers accept 64).
  */
-import { malformed } from '../base/errors.ts';
+import { malformed } from '../base/index.ts';
 import { popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { checkHashList, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import type { Hash } from './hash.ts';

@@ -14,7 +14,7 @@
  *   storedHashIndex(L, n) = 2m − popcount(m) + L,   storedHashCount(size) = 2·size − popcount(size).
  * Limits: trees of at most MAX_TREE_SIZE = 2^52 leaves (indexes stay safe integers), so levels 0..52.
  */
-import { malformed } from '../base/errors.ts';
+import { malformed } from '../base/index.ts';
 import { bitLength, popcount, pow2, shr, trailingZeros } from './bits.ts';
 import { MAX_TREE_SIZE, checkHash, checkHashList, checkReadHashes, checkTreeSize, checkUint } from './check.ts';
 import { nodeHash, type Hash } from './hash.ts';

@@ -19,7 +19,7 @@
  * readHashes call asks for the right-border tiles again. Limits: tree sizes ≤ 2^52; one call fetches each
  * tile it needs once: at most 7 border tiles plus 6 per requested index.
  */
-import { RootMismatchError, StamplogError } from '../base/errors.ts';
+import { RootMismatchError, StamplogError } from '../base/index.ts';
 import { checkHash, checkTreeSize, checkUint } from './check.ts';
 import { hashEqual, nodeHash, type Hash } from './hash.ts';
 import { storedHashCount, storedIndexUnchecked, type AsyncHashReader, type HashReader } from './stored.ts';

@@ -18,7 +18,7 @@
  * Limits: tile contents and hash locations need tree sizes ≤ 2^52 (see stored.ts); `newTiles` refuses to
  * list more than `maxTiles` (default 2^20) tiles at once, so hostile sizes cannot exhaust memory.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { shr } from './bits.ts';
 import { MAX_TREE_SIZE, checkBytes, checkHashList, checkReadHashes, checkUint } from './check.ts';
 import { HASH_SIZE, nodeHashInto, type Hash } from './hash.ts';

@@ -13,7 +13,7 @@
  * (RFC 9162 §2.1.1), kept while leaf hashes are appended, so that a follower recomputes a log's root from its
  * leaves in O(log n) memory and can persist the border as its resumable cursor.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { checkHashList, checkReadHashes, checkTreeSize } from './check.ts';
 import { emptyRoot, hashEqual, nodeHash, type Hash } from './hash.ts';
 import { foldRange, rangeIndexes, splitStoredHashIndex, type AsyncHashReader, type HashReader } from './stored.ts';

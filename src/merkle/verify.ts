@@ -18,7 +18,7 @@
  * the empty tree (size 0) has root SHA-256(""); size1 = 0 < size2 verifies iff the proof is empty and
  * root1 is the empty root (RFC 9162 §2.1.4: every tree is consistent with the empty tree).
  */
-import { RootMismatchError, StamplogError } from '../base/errors.ts';
+import { RootMismatchError, StamplogError } from '../base/index.ts';
 import { isPowerOfTwo } from './bits.ts';
 import { checkBytes, checkHash, checkProof, checkUint } from './check.ts';
 import { emptyRoot, hashEqual, isEmptyRoot, nodeHashInto, type Hash } from './hash.ts';

@@ -18,7 +18,7 @@
  * origin must be the expected one (by default the log key's name: tlog-checkpoint §Signatures says
  * the key name SHOULD match the origin line).
  */
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { base64Decode, base64Encode, isUint53, isWellFormed, parseDecimal } from './encoding.ts';
 import { MAX_NOTE_BYTES, checkNoteText, openNote, signNote } from './note.ts';
 import type { OpenedNote } from './note.ts';

@@ -20,8 +20,8 @@
  * the future"). Signers and verifiers insist that the text is a checkpoint (checkpoint.ts): a v1
  * cosignature is a statement about a tree head and means nothing on any other text.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
-import { ed25519Sign, ed25519Verify } from '../crypto/ed25519.ts';
+import { StamplogError, malformed } from '../base/index.ts';
+import { ed25519Sign, ed25519Verify } from '../crypto/index.ts';
 import { concatBytes, isUint53, isWellFormed, readUint32BE, utf8Decode, utf8Encode, writeUint32BE } from './encoding.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, generateSignerKey, parseSignerKey, parseVerifierKey, requireKeyType } from './keys.ts';
 import type { NoteSigner, NoteVerifier, SignerKey, VerifierKey } from './keys.ts';

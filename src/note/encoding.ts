@@ -16,8 +16,8 @@
  *
  * Every failure is a StamplogError with code MALFORMED.
  */
-import { malformed, StamplogError } from '../base/errors.ts';
-import { fromBase64, toBase64 } from '../base/bytes.ts';
+import { malformed, StamplogError } from '../base/index.ts';
+import { fromBase64, toBase64 } from '../base/index.ts';
 
 /** The standard, padded base64 encoding (RFC 4648 §4) of `bytes`. */
 export function base64Encode(bytes: Uint8Array): string {
@@ -96,7 +96,7 @@ function tooLarge(what: string, maxBytes: number): StamplogError {
 }
 
 /** Canonical decimals are parsed in one place for the whole project. */
-export { parseDecimal } from '../base/decimal.ts';
+export { parseDecimal } from '../base/index.ts';
 
 /** True iff `n` is an integer in [0, 2^53 − 1], the range every count and index here may take. */
 export function isUint53(n: unknown): n is number {
@@ -117,7 +117,7 @@ export function writeUint32BE(b: Uint8Array, offset: number, n: number): void {
 }
 
 /** The concatenation of `parts` (shared with the rest of the project in src/base/bytes.ts). */
-export { concatBytes } from '../base/bytes.ts';
+export { concatBytes } from '../base/index.ts';
 
 /** True iff `a` and `b` hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -68,3 +68,4 @@ export {
   parseTlogSize,
 } from './witness.ts';
 export type { AddCheckpointRequest } from './witness.ts';
+export { bytesEqual } from './encoding.ts';

@@ -29,9 +29,9 @@
  * Key strings (and key names) are capped at 8 KiB. The format grows by assigning new type bytes: add the length
  * here and a verifier factory in verifiers.ts; nothing else changes.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
-import { sha256 } from '../crypto/sha256.ts';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/ed25519.ts';
+import { StamplogError, malformed } from '../base/index.ts';
+import { sha256 } from '../crypto/index.ts';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/index.ts';
 import { base64Decode, base64Encode, concatBytes, isWellFormed, readUint32BE, utf8Encode } from './encoding.ts';
 
 /** Signature type 0x01: Ed25519 over the note text (signed-note §Ed25519 signatures). */

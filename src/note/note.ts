@@ -27,7 +27,7 @@
  * whole note; a note with no verified signature is UNVERIFIED; two verifiers sharing both name and
  * key ID are a configuration error (MALFORMED), since the note cannot say which one signed.
  */
-import { StamplogError, malformed } from '../base/errors.ts';
+import { StamplogError, malformed } from '../base/index.ts';
 import { base64Decode, base64Encode, findControl, readUint32BE, textAndBytes, utf8Encode, writeUint32BE } from './encoding.ts';
 import { formatKeyId, isValidKeyName } from './keys.ts';
 import type { NoteSigner, NoteVerifier } from './keys.ts';

@@ -11,7 +11,7 @@
  * Adding a type (ML-DSA-44 when tlog-cosignature's new drafts are deployed) is one entry here plus
  * its module; callers that pass their own table can plug in a type without touching this file.
  */
-import { malformed } from '../base/errors.ts';
+import { malformed } from '../base/index.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519, ed25519NoteVerifier, parseVerifierKey } from './keys.ts';
 import type { NoteVerifier, VerifierKey } from './keys.ts';
 import { cosignatureVerifier } from './cosignature.ts';

@@ -8,7 +8,7 @@
  *
  * and, for tests and tools, the reference receipts as objects (reference.ts), which every text form equals.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { entryJSONText } from '../leaf/index.ts';
 import type { Hash, MemoryTree } from '../merkle/index.ts';
 import { multiproofAnswer } from './multiproof.ts';

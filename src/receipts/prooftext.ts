@@ -8,7 +8,7 @@
  *
  * One cache per tree and rendering, reset when the size changes; the Merkle maths stays in src/merkle.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import type { Hash, MemoryTree } from '../merkle/index.ts';
 import { inclusionProofEntries, storedHashIndex } from '../merkle/index.ts';
 

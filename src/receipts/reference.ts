@@ -4,7 +4,7 @@
  * entry from leaf entryToJSON. The fast text writer (writer.ts) must write `asciiJSON(JSON.stringify(r))` of it,
  * byte for byte (test/receipts/writer.test.ts); tests and tools use the objects.
  */
-import { toHex } from '../base/bytes.ts';
+import { toHex } from '../base/index.ts';
 import type { Entry, EntryJSON } from '../leaf/index.ts';
 import { entryToJSON } from '../leaf/index.ts';
 import type { Hash, MemoryTree } from '../merkle/index.ts';

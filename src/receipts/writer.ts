@@ -7,7 +7,7 @@
  * batch of consecutive leaves renders each distinct proof hash once. Used on the log's thread (answers.ts) and on
  * the receipt thread (thread.ts), so both write the same bytes.
  */
-import { toHex } from '../base/bytes.ts';
+import { toHex } from '../base/index.ts';
 import type { Hash, MemoryTree } from '../merkle/index.ts';
 import { ProofTextCache } from './prooftext.ts';
 import { TlogProofJSONWriter } from './tlogproofjson.ts';

@@ -8,7 +8,7 @@
  * LevelDB reports errno conditions as text (`IO error: …: No space left on device`), so both the `code` of a
  * Node error and the message of a LevelDB one are read.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 // Node 20 has no name for EDQUOT (errno 122 on Linux): its message is "Unknown system error -122".

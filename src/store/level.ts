@@ -16,7 +16,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
 import { replaceFileDurably } from './durablefile.ts';

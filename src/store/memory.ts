@@ -3,7 +3,7 @@
  * fromSize) and adds failure hooks, named by outcome, so tests can simulate crashes at each step of a commit.
  * "Durable" here means: survives `close()` + `open()` on the same instance (a simulated restart).
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { CHECKPOINT_KEY, SEARCH_FORMAT_KEY, SIZE_KEY, dedupKey, indexFromSearchKey, leafKey, searchKey, searchPrefix, tileKey } from './keys.ts';
 import type { CommitBatch, LogStore, SearchField, SearchRow, StoredState } from './types.ts';
 

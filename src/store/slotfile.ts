@@ -14,7 +14,7 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { storageFailure } from './faults.ts';
 
 /** Bytes of one slot; a record holds at most SLOT_BYTES − HEADER_BYTES bytes. */

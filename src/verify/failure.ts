@@ -16,8 +16,8 @@
  *     server          the log server refused, failed or could not be reached
  *     usage           bad arguments or unreadable local inputs (keys, policies, state files)
  */
-import { StamplogError, isStamplogError } from '../base/errors.ts';
-import type { ErrorCode } from '../base/errors.ts';
+import { StamplogError, isStamplogError } from '../base/index.ts';
+import type { ErrorCode } from '../base/index.ts';
 
 export type FailedCheck =
   | 'file'

@@ -15,8 +15,8 @@
  * publisher or vetter key may be given either as a verifier key string or as that key in standard base64.
  * Pure: the caller draws seeds from a CSPRNG and reads key files (files.ts).
  */
-import { StamplogError } from '../base/errors.ts';
-import { fromBase64 } from '../base/bytes.ts';
+import { StamplogError } from '../base/index.ts';
+import { fromBase64 } from '../base/index.ts';
 import {
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,
@@ -24,8 +24,8 @@ import {
   generateSignerKey,
   parseSignerKey,
   parseVerifierKey,
-} from '../note/keys.ts';
-import { checkEd25519PublicKey } from '../crypto/ed25519.ts';
+} from '../note/index.ts';
+import { checkEd25519PublicKey } from '../crypto/index.ts';
 
 export type KeyRole = 'publisher' | 'vetter' | 'log' | 'witness';
 export const KEY_ROLES: readonly KeyRole[] = ['publisher', 'vetter', 'log', 'witness'];

@@ -7,15 +7,15 @@
  *   3. the leaf is a canonical stamplog entry (DESIGN §3), decoded strictly.
  * Nothing here touches the network or the clock.
  */
-import { StamplogError } from '../base/errors.ts';
-import { leafHash } from '../merkle/hash.ts';
-import { verifyInclusion } from '../merkle/verify.ts';
-import { parseTlogProof } from '../note/tlogproof.ts';
-import { verifyCheckpointWithPolicy } from '../note/policy.ts';
-import type { Policy, WitnessCosignature } from '../note/policy.ts';
-import type { Checkpoint } from '../note/checkpoint.ts';
-import { decodeLeaf } from '../leaf/entry.ts';
-import type { Entry } from '../leaf/types.ts';
+import { StamplogError } from '../base/index.ts';
+import { leafHash } from '../merkle/index.ts';
+import { verifyInclusion } from '../merkle/index.ts';
+import { parseTlogProof } from '../note/index.ts';
+import { verifyCheckpointWithPolicy } from '../note/index.ts';
+import type { Policy, WitnessCosignature } from '../note/index.ts';
+import type { Checkpoint } from '../note/index.ts';
+import { decodeLeaf } from '../leaf/index.ts';
+import type { Entry } from '../leaf/index.ts';
 
 /** What a verified receipt proves. */
 export interface VerifiedReceipt {

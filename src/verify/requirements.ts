@@ -10,7 +10,7 @@
  * Ed25519 key (what an entry's `sig.key` holds). A pin's project is matched by its PEP 503 key (projectKey):
  * `Requests=K` pins the key of the project the index calls `requests`.
  */
-import { StamplogError } from '../base/errors.ts';
+import { StamplogError } from '../base/index.ts';
 import { parsePublicKey } from './keys.ts';
 import type { PublicKey } from './keys.ts';
 
