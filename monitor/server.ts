@@ -15,8 +15,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StamplogError, isStamplogError } from '../src/base/index.ts';
-import { sendProblemNode } from '../src/base/index.ts';
+import { StamplogError, isStamplogError, sendProblemNode } from '../src/base/index.ts';
 import { readIncomingCapped } from '../src/client/index.ts';
 import { MAX_ADD_CHECKPOINT_BYTES } from '../src/note/index.ts';
 import type { EvidenceLog } from './findings/index.ts';

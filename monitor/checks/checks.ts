@@ -33,11 +33,9 @@
  * the others are certainly new. Project records are read only for the leaves that use them (publisher
  * signatures).
  */
-import { isStamplogError } from '../../src/base/index.ts';
-import { CANONICAL_DECIMAL } from '../../src/base/index.ts';
+import { isStamplogError, CANONICAL_DECIMAL, fromBase64 } from '../../src/base/index.ts';
 import { decodeLeafStrict, factsOf, leafFactsAt, projectKey, verifySubmissionSignature } from '../../src/leaf/index.ts';
 import type { LeafFacts } from '../../src/leaf/index.ts';
-import { fromBase64 } from '../../src/base/index.ts';
 import type { Alert, AlertType } from '../findings/index.ts';
 import type { NameFilter } from './namefilter.ts';
 

@@ -31,12 +31,11 @@
  * they are inconsistent, returns exactly this evidence; `rollbackEvidence` builds the rollback kind.
  */
 import { createHash } from 'node:crypto';
-import { StamplogError, isStamplogError } from '../../src/base/index.ts';
+import { StamplogError, isStamplogError, fromBase64, toBase64 } from '../../src/base/index.ts';
 import { hashEqual, proveInclusionAsync, storedHashIndex, treeHashFromHashes, treeHashNodes } from '../../src/merkle/index.ts';
 import type { AsyncHashReader, Hash } from '../../src/merkle/index.ts';
 import { cosignatureTimestamp, ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../../src/note/index.ts';
 import type { Checkpoint, CosignatureVerifier, NoteVerifier, VerifierKey } from '../../src/note/index.ts';
-import { fromBase64, toBase64 } from '../../src/base/index.ts';
 import { nodeProofFromLeafProof, rootFromNodeProof } from './nodeproof.ts';
 import type { NodeId } from './nodeproof.ts';
 

@@ -11,10 +11,9 @@
 import { Worker } from 'node:worker_threads';
 import { StamplogError } from '../../src/base/index.ts';
 import type { ErrorCode } from '../../src/base/index.ts';
-import type { TileClient } from '../../src/client/index.ts';
+import type { TileClient, FetchOptions } from '../../src/client/index.ts';
 import { BundleStream, ChainedSource } from './bundles.ts';
 import type { BundleSource, HashedBundle } from './bundles.ts';
-import type { FetchOptions } from '../../src/client/index.ts';
 
 /**
  * The worker's entry point: in the compiled build (dist/) bundlethread.js next to this module; when this module

@@ -30,8 +30,7 @@
  * The head record is checksummed: a torn or altered state is a CORRUPTION error about the local state,
  * never an alert about the log.
  */
-import { StamplogError, isStamplogError } from '../../src/base/index.ts';
-import { fromBase64, toBase64 } from '../../src/base/index.ts';
+import { StamplogError, isStamplogError, fromBase64, toBase64 } from '../../src/base/index.ts';
 import { TileClient } from '../../src/client/index.ts';
 import { CompactRange, TILE_HEIGHT, TILE_WIDTH, hashEqual, treeHashIndexes, treeHashNodes } from '../../src/merkle/index.ts';
 import { cosignatureTimestamp, openCheckpoint } from '../../src/note/index.ts';

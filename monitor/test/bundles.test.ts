@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { MemoryTree, TILE_WIDTH } from '../../src/merkle/index.ts';
 import { generateSignerKey } from '../../src/note/index.ts';
 import { TileClient } from '../../src/client/tiles.ts';
-import { BundleStream, ChainedSource } from '../follow/index.ts';
+import { BundleStream, ChainedSource, WorkerBundleStream } from '../follow/index.ts';
 import type { BundleSource, HashedBundle } from '../follow/index.ts';
-import { WorkerBundleStream } from '../follow/index.ts';
 import { startFakeLog } from './fakelog.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

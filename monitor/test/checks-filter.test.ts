@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { encodeLeaf, makeEntry, signStatement } from './leafkit.ts';
-import { ContentChecker, decodeStrict, decodeFilenameRecord, encodeFilenameRecord } from '../checks/index.ts';
+import {
+  ContentChecker,
+  decodeStrict,
+  decodeFilenameRecord,
+  encodeFilenameRecord,
+  NameFilter,
+} from '../checks/index.ts';
 import type { CheckLookup, FilenameRecord, ProjectRecord } from '../checks/index.ts';
 import type { Alert } from '../findings/index.ts';
-import { NameFilter } from '../checks/index.ts';
 import type { Submission } from '../../src/leaf/index.ts';
 
 const T0 = 1_717_000_000_000;

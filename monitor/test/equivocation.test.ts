@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { appendBatch, makeSubmission, removeDir, startServer, tempDir } from '../../test/helpers/server.ts';
 import type { RunningServer } from '../../test/helpers/server.ts';
 import { verifyEvidence } from '../findings/index.ts';
-import type { Evidence } from '../findings/index.ts';
-import type { Alert } from '../findings/index.ts';
+import type { Evidence, Alert } from '../findings/index.ts';
 import { freePort, policyText, startMonitor } from './kit.ts';
 import type { RunningMonitor } from './kit.ts';
 

@@ -1,10 +1,9 @@
 // Shared helpers for monitor tests: policies for running servers, a state dir with store, alerter and evidence log.
 import { parsePolicy } from '../../src/note/index.ts';
-import { Alerter } from '../findings/index.ts';
+import { Alerter, EvidenceLog } from '../findings/index.ts';
 import type { Alert } from '../findings/index.ts';
 import { logsFromPolicy } from '../config.ts';
 import type { MonitoredLog } from '../config.ts';
-import { EvidenceLog } from '../findings/index.ts';
 import { MonitorStore } from '../state/index.ts';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';

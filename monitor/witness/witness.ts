@@ -17,7 +17,7 @@
  * Check-and-persist is atomic per origin (KeyedMutex, then one synced LevelDB write before answering), so two
  * racing requests can never roll the stored size back: the second sees the first's size and gets 409.
  */
-import { isStamplogError } from '../../src/base/index.ts';
+import { isStamplogError, fromBase64, toBase64 } from '../../src/base/index.ts';
 import { emptyRoot, verifyConsistency } from '../../src/merkle/index.ts';
 import {
   MAX_ADD_CHECKPOINT_BYTES,
@@ -33,7 +33,6 @@ import {
   parseSignerKey,
 } from '../../src/note/index.ts';
 import type { AddCheckpointRequest, Checkpoint } from '../../src/note/index.ts';
-import { fromBase64, toBase64 } from '../../src/base/index.ts';
 import type { MonitoredLog } from '../config.ts';
 import type { SignedCheckpoint } from '../findings/index.ts';
 import { KeyedMutex } from './mutex.ts';

@@ -9,8 +9,7 @@
  * not verify; 20 the log is inconsistent with what this client saw before).
  */
 import { basename } from 'node:path';
-import { signStatement } from '../leaf/index.ts';
-import { makeEntry } from '../leaf/index.ts';
+import { signStatement, makeEntry } from '../leaf/index.ts';
 import type { Submission } from '../leaf/index.ts';
 import { hashFile, readStatementKey } from '../client/index.ts';
 import type { StatementKey } from '../verify/index.ts';

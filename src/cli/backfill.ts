@@ -11,9 +11,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backfill } from '../ingest/index.ts';
+import { backfill, syntheticCorpus } from '../ingest/index.ts';
 import type { BackfillProgress } from '../ingest/index.ts';
-import { syntheticCorpus } from '../ingest/index.ts';
 import { writeFileAtomic } from '../client/index.ts';
 import { connect, note } from './common.ts';
 import type { OnlineOptions } from './common.ts';

@@ -9,12 +9,9 @@
  */
 import { basename } from 'node:path';
 import { toBase64, toHex } from '../base/index.ts';
-import { checkArtifact, judgeReport } from '../client/index.ts';
+import { checkArtifact, judgeReport, hashFile, LogClient, TrustStore } from '../client/index.ts';
 import type { ProvenEntry } from '../client/index.ts';
-import { hashFile } from '../client/index.ts';
 import { visibleName } from '../leaf/index.ts';
-import { LogClient } from '../client/index.ts';
-import { TrustStore } from '../client/index.ts';
 import { DEFAULT_LOG_URL, note, readPolicy } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

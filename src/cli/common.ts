@@ -4,19 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { StamplogError } from '../base/index.ts';
-import { dedupKey } from '../leaf/index.ts';
-import { submissionToJSON } from '../leaf/index.ts';
+import { dedupKey, submissionToJSON } from '../leaf/index.ts';
 import type { Submission } from '../leaf/index.ts';
 import { parsePolicy } from '../note/index.ts';
 import type { Policy } from '../note/index.ts';
-import { receiptCheck } from '../verify/index.ts';
-import { failure, tagged } from '../verify/index.ts';
-import { writeFileAtomic } from '../client/index.ts';
-import { LogClient } from '../client/index.ts';
+import { receiptCheck, failure, tagged, receiptVerifier } from '../verify/index.ts';
+import { writeFileAtomic, LogClient, TrustStore } from '../client/index.ts';
 import type { LogInfo, ReceiptJSON } from '../client/index.ts';
-import { receiptVerifier } from '../verify/index.ts';
 import type { VerifiedReceipt } from '../verify/index.ts';
-import { TrustStore } from '../client/index.ts';
 
 export const DEFAULT_LOG_URL = 'http://127.0.0.1:8080';
 /** Most submissions per batch request (the server's limit). */

@@ -12,14 +12,10 @@
  * published checkpoint does not (yet) carry the quorum or does not yet cover the entry.
  */
 import { readFile } from 'node:fs/promises';
-import { verifyConsistency } from '../merkle/index.ts';
-import { hashEqual } from '../merkle/index.ts';
-import { QUORUM_NONE, verifyCheckpointWithPolicy } from '../note/index.ts';
-import { formatTlogProof } from '../note/index.ts';
-import { receiptCheck } from '../verify/index.ts';
-import { failure, tagged, taggedAsync } from '../verify/index.ts';
+import { verifyConsistency, hashEqual } from '../merkle/index.ts';
+import { QUORUM_NONE, verifyCheckpointWithPolicy, formatTlogProof } from '../note/index.ts';
+import { receiptCheck, failure, tagged, taggedAsync, verifyReceipt } from '../verify/index.ts';
 import { writeFileAtomic } from '../client/index.ts';
-import { verifyReceipt } from '../verify/index.ts';
 import { connect, note } from './common.ts';
 import type { OnlineOptions } from './common.ts';
 

@@ -22,17 +22,16 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parsePolicy } from '../note/index.ts';
-import { LevelStore } from '../store/index.ts';
-import { replaceFileDurably } from '../store/index.ts';
-import { TransparencyLog } from '../log/index.ts';
-import { CheckpointLock } from '../log/index.ts';
-import { StorageRecovery } from '../log/index.ts';
-import { checkWitnessPolicy } from '../log/index.ts';
-import { loadOrCreateLogKeys, readLogKeys } from '../log/index.ts';
-import { createHandler } from '../http/index.ts';
-import { sendProblemNode } from '../http/index.ts';
-import { SignatureWorkers } from '../http/index.ts';
-import { parseToken } from '../http/index.ts';
+import { LevelStore, replaceFileDurably } from '../store/index.ts';
+import {
+  TransparencyLog,
+  CheckpointLock,
+  StorageRecovery,
+  checkWitnessPolicy,
+  loadOrCreateLogKeys,
+  readLogKeys,
+} from '../log/index.ts';
+import { createHandler, sendProblemNode, SignatureWorkers, parseToken } from '../http/index.ts';
 import type { SubmitterToken } from '../http/index.ts';
 import { StamplogError, isStamplogError } from '../base/index.ts';
 import { exitStatusFor } from './exit.ts';

@@ -9,8 +9,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { replaceFileDurably } from '../store/index.ts';
-import { storageFailure } from '../store/index.ts';
+import { replaceFileDurably, storageFailure } from '../store/index.ts';
 import { StamplogError } from '../base/index.ts';
 
 /** Bytes the recovery probe writes and fsyncs where the log writes. */

@@ -9,10 +9,8 @@
  * 21 when no artifact entry with the file's digest is logged.
  */
 import { basename } from 'node:path';
-import { StamplogError } from '../base/index.ts';
-import { toHex } from '../base/index.ts';
-import { makeEntry } from '../leaf/index.ts';
-import { signStatement } from '../leaf/index.ts';
+import { StamplogError, toHex } from '../base/index.ts';
+import { makeEntry, signStatement } from '../leaf/index.ts';
 import type { Subject, Submission } from '../leaf/index.ts';
 import { failure, tagged } from '../verify/index.ts';
 import { hashFile, readStatementKey } from '../client/index.ts';

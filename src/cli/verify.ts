@@ -22,17 +22,20 @@ import { basename } from 'node:path';
 import { toBase64, toHex } from '../base/index.ts';
 import { filenameKey, visibleName } from '../leaf/index.ts';
 import { hashEqual } from '../merkle/index.ts';
-import { openCheckpoint } from '../note/index.ts';
-import { ed25519NoteVerifier, parseVerifierKey } from '../note/index.ts';
-import { parsePolicy } from '../note/index.ts';
+import { openCheckpoint, ed25519NoteVerifier, parseVerifierKey, parsePolicy, parseTlogProof } from '../note/index.ts';
 import type { Policy } from '../note/index.ts';
-import { parseTlogProof } from '../note/index.ts';
-import { verifyArtifact } from '../verify/index.ts';
-import { failure, tagged } from '../verify/index.ts';
-import { hashFile } from '../client/index.ts';
-import { DEFAULT_VERDICTS, formatDuration, parseDuration, parsePublisherPin, parseVetters } from '../verify/index.ts';
+import {
+  verifyArtifact,
+  failure,
+  tagged,
+  DEFAULT_VERDICTS,
+  formatDuration,
+  parseDuration,
+  parsePublisherPin,
+  parseVetters,
+} from '../verify/index.ts';
+import { hashFile, TrustStore } from '../client/index.ts';
 import type { ArtifactRequirements } from '../verify/index.ts';
-import { TrustStore } from '../client/index.ts';
 import { readPolicy } from './common.ts';
 
 export interface VerifyOptions {

@@ -18,18 +18,14 @@
  * every leaf through the tiles, close that gap; the check still never prints an unproven entry.
  */
 import { toHex } from '../base/index.ts';
-import { filenameKey, makeEntry, encodeLeaf, parseSubmission, visibleName } from '../leaf/index.ts';
+import { filenameKey, makeEntry, encodeLeaf, parseSubmission, visibleName, verifyStatement } from '../leaf/index.ts';
 import type { Entry } from '../leaf/index.ts';
-import { leafHash } from '../merkle/index.ts';
-import { verifyInclusion } from '../merkle/index.ts';
-import type { Checkpoint } from '../note/index.ts';
+import { leafHash, verifyInclusion } from '../merkle/index.ts';
+import type { Checkpoint, Policy } from '../note/index.ts';
 import { verifyCheckpointWithPolicy } from '../note/index.ts';
-import type { Policy } from '../note/index.ts';
-import { failure, tagged } from '../verify/index.ts';
+import { failure, tagged, receiptCheck } from '../verify/index.ts';
 import type { LogClient, SearchHit } from './http.ts';
 import type { TrustStore } from './truststore.ts';
-import { receiptCheck } from '../verify/index.ts';
-import { verifyStatement } from '../leaf/index.ts';
 
 /** An entry proven included under the report's checkpoint. */
 export interface ProvenEntry {

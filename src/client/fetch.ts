@@ -8,8 +8,7 @@
  * url, status) for any other status, a timeout or a network error. httpget.ts gives the same contract over
  * node:http keep-alive connections.
  */
-import { StamplogError } from '../base/index.ts';
-import { readBodyCapped } from '../base/index.ts';
+import { StamplogError, readBodyCapped } from '../base/index.ts';
 
 /** Default deadline of one request (ms). */
 export const DEFAULT_TIMEOUT_MS = 10_000;

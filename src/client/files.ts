@@ -10,8 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StamplogError } from '../base/index.ts';
-import { failure } from '../verify/index.ts';
-import { parseStatementKey } from '../verify/index.ts';
+import { failure, parseStatementKey } from '../verify/index.ts';
 import type { StatementKey } from '../verify/index.ts';
 
 /** SHA-256 and size of the file at `path`, read as a stream (any size). */

@@ -9,9 +9,8 @@
  * most `retries` times, waiting `Retry-After` (capped) or an exponential back-off. Each attempt is bounded
  * by `timeoutMs`.
  */
-import { StamplogError } from '../base/index.ts';
+import { StamplogError, fromBase64, fromHex } from '../base/index.ts';
 import type { ErrorCode } from '../base/index.ts';
-import { fromBase64, fromHex } from '../base/index.ts';
 import type { EntryJSON, SubmissionJSON } from '../leaf/index.ts';
 
 /** A request the log refused or answered unusably, or a log that could not be reached. */

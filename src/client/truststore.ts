@@ -27,12 +27,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { StamplogError, isStamplogError } from '../base/index.ts';
-import { toBase64 } from '../base/index.ts';
+import { StamplogError, isStamplogError, toBase64 } from '../base/index.ts';
 import { verifyConsistency } from '../merkle/index.ts';
-import { openCheckpoint } from '../note/index.ts';
+import { openCheckpoint, ed25519NoteVerifier, parseVerifierKey } from '../note/index.ts';
 import type { Checkpoint } from '../note/index.ts';
-import { ed25519NoteVerifier, parseVerifierKey } from '../note/index.ts';
 import { failure } from '../verify/index.ts';
 import { readJSONIfExists, writeFileAtomic } from './files.ts';
 

@@ -30,11 +30,10 @@
  * Limits: node KeyObjects are cached per public key (≤ 4096 keys) and per seed (≤ 64 seeds), evicting
  * the oldest entry first; messages are not copied.
  */
-import { concatBytes } from '../base/index.ts';
+import { concatBytes, StamplogError } from '../base/index.ts';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { KeyObject } from 'node:crypto';
-import { StamplogError } from '../base/index.ts';
 import { nodeCrypto } from './node.ts';
 
 ed.hashes.sha512 = (m: Uint8Array) => sha512(m);

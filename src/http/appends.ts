@@ -3,8 +3,7 @@
  * that they cannot answer differently: admission (parse, check, verify publisher signatures, all before
  * sequencing) and the answer (status and JSON text).
  */
-import { StamplogError } from '../base/index.ts';
-import { duplicateMemberName } from '../base/index.ts';
+import { StamplogError, duplicateMemberName } from '../base/index.ts';
 import { badPublisherSignature, parseSubmission, publisherSignatureJob, verifySubmissionSignature } from '../leaf/index.ts';
 import type { Submission } from '../leaf/index.ts';
 import type { TransparencyLog } from '../log/index.ts';

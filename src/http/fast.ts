@@ -6,8 +6,7 @@
  * express app, so that error shapes stay defined in one place (problem.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toBase64 } from '../base/index.ts';
-import { canonicalDecimal } from '../base/index.ts';
+import { toBase64, canonicalDecimal } from '../base/index.ts';
 import type { TransparencyLog } from '../log/index.ts';
 
 const PREFIX = '/api/v1/proofs/inclusion?';

@@ -2,8 +2,7 @@
  * Strict parsing of request parameters: numbers are canonical decimals only (`String(n) === text`, so no
  * "+5", " 5", "05", "5.0" or "1e3"), within safe integers; hashes exactly 64 lowercase hex digits.
  */
-import { StamplogError } from '../base/index.ts';
-import { canonicalDecimal } from '../base/index.ts';
+import { StamplogError, canonicalDecimal } from '../base/index.ts';
 import { fromHex } from '../leaf/index.ts';
 
 /** The non-negative integer in `text`, named `what` in errors; MALFORMED unless canonical and ≤ 2^53 − 1. */

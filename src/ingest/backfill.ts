@@ -26,13 +26,10 @@
 import { createHash } from 'node:crypto';
 import { dedupKey, decodeLeaf, encodeLeaf, makeEntry } from '../leaf/index.ts';
 import type { Submission } from '../leaf/index.ts';
-import { hashEqual, leafHash } from '../merkle/index.ts';
-import { verifyMultiInclusion } from '../merkle/index.ts';
-import type { Checkpoint } from '../note/index.ts';
+import { hashEqual, leafHash, verifyMultiInclusion } from '../merkle/index.ts';
+import type { Checkpoint, Policy } from '../note/index.ts';
 import { verifyCheckpointWithPolicy } from '../note/index.ts';
-import type { Policy } from '../note/index.ts';
-import { receiptCheck } from '../verify/index.ts';
-import { failure, tagged } from '../verify/index.ts';
+import { receiptCheck, failure, tagged } from '../verify/index.ts';
 import { readJSONIfExists, writeFileAtomic } from '../client/index.ts';
 import type { LogClient, MultiproofAnswer } from '../client/index.ts';
 import { readDocuments, recordsFromDocument } from './pypi.ts';

@@ -24,8 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseRfc3339Utc } from '../leaf/index.ts';
-import { parseSubmission } from '../leaf/index.ts';
+import { parseRfc3339Utc, parseSubmission } from '../leaf/index.ts';
 import type { Submission, SubmissionJSON } from '../leaf/index.ts';
 import { failure } from '../verify/index.ts';
 

@@ -26,8 +26,7 @@
  * Identity for deduplication (`dedupKey`) is kind, subject, claims, verdict and the signer's key: a second
  * valid signature by the same key over the same statement is no new entry.
  */
-import { checkEd25519PublicKey, ed25519Verify } from '../crypto/index.ts';
-import { sha256HexOfText } from '../crypto/index.ts';
+import { checkEd25519PublicKey, ed25519Verify, sha256HexOfText } from '../crypto/index.ts';
 import { StamplogError, isStamplogError } from '../base/index.ts';
 import { decodeCanonical } from './cbor.ts';
 import type { CborValue } from './cbor.ts';

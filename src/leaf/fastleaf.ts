@@ -19,8 +19,7 @@
  * test/leaf/fastleaf.test.ts checks the two agree: generated entries, every single-byte mutation and
  * truncation of them, and random bytes (fast-check).
  */
-import { FNV_OFFSET, FNV_PRIME, textKey as nameKey } from '../base/index.ts';
-import { StamplogError } from '../base/index.ts';
+import { FNV_OFFSET, FNV_PRIME, textKey as nameKey, StamplogError } from '../base/index.ts';
 import { encodeCanonical } from './cbor.ts';
 import { decodeLeaf, encodeLeaf } from './entry.ts';
 import { filenameKey } from './names.ts';

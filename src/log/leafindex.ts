@@ -9,8 +9,7 @@
  *
  * Limits: up to 2^31 leaves (the tree itself stops at about 2^26 on Node 20).
  */
-import type { Hash } from '../merkle/index.ts';
-import type { MemoryTree } from '../merkle/index.ts';
+import type { Hash, MemoryTree } from '../merkle/index.ts';
 
 const EMPTY = 0; // slots hold index + 1
 

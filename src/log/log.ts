@@ -11,11 +11,8 @@
  * anything beyond the published checkpoint's size.
  */
 import { StamplogError } from '../base/index.ts';
-import type { Hash } from '../merkle/index.ts';
-import { hashEqual, leafHash as hashLeaf } from '../merkle/index.ts';
-import { tileData, TILE_WIDTH } from '../merkle/index.ts';
-import { encodeEntryBundle } from '../merkle/index.ts';
-import type { Tile } from '../merkle/index.ts';
+import type { Hash, Tile } from '../merkle/index.ts';
+import { hashEqual, leafHash as hashLeaf, tileData, TILE_WIDTH, encodeEntryBundle } from '../merkle/index.ts';
 import { decodeLeaf } from '../leaf/index.ts';
 import type { Entry, Submission } from '../leaf/index.ts';
 import { openCheckpoint } from '../note/index.ts';

@@ -11,14 +11,22 @@
  */
 import { StamplogError, isStamplogError } from '../base/index.ts';
 import type { Hash } from '../merkle/index.ts';
-import { hashEqual } from '../merkle/index.ts';
-import { MemoryTree } from '../merkle/index.ts';
-import { tileData, tilesForSize } from '../merkle/index.ts';
+import { hashEqual, MemoryTree, tileData, tilesForSize } from '../merkle/index.ts';
 import { decodeLeaf } from '../leaf/index.ts';
-import { ed25519NoteSigner, ed25519NoteVerifier, parseSignerKey, formatVerifierKey, SIGNATURE_TYPE_ED25519, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../note/index.ts';
+import {
+  ed25519NoteSigner,
+  ed25519NoteVerifier,
+  parseSignerKey,
+  formatVerifierKey,
+  SIGNATURE_TYPE_ED25519,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  cosignatureSigner,
+  cosignatureTimestamp,
+  cosignatureVerifier,
+  openCheckpoint,
+  signCheckpoint,
+} from '../note/index.ts';
 import type { NoteVerifier } from '../note/index.ts';
-import { cosignatureSigner, cosignatureTimestamp, cosignatureVerifier } from '../note/index.ts';
-import { openCheckpoint, signCheckpoint } from '../note/index.ts';
 import { Receipts } from '../receipts/index.ts';
 import type { LogStore } from '../store/index.ts';
 import type { LogConfig } from './config.ts';

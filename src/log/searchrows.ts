@@ -17,8 +17,7 @@
  * these keys) is re-indexed once when the log opens (log.ts): rows under the current keys are added for every
  * stored leaf, then the format is recorded; the old rows stay, unread.
  */
-import { filenameKey, projectKey } from '../leaf/index.ts';
-import { toHex } from '../leaf/index.ts';
+import { filenameKey, projectKey, toHex } from '../leaf/index.ts';
 import type { Entry } from '../leaf/index.ts';
 import type { SearchField, SearchRow } from '../store/index.ts';
 

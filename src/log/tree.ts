@@ -3,14 +3,19 @@
  * how to recompute hashes and roots from what the store actually holds (for verify-before-sign).
  */
 import { StamplogError } from '../base/index.ts';
-import type { Hash } from '../merkle/index.ts';
-import { HASH_SIZE, hashEqual, leafHash } from '../merkle/index.ts';
+import type { Hash, MemoryTree, AsyncHashReader, Tile } from '../merkle/index.ts';
+import {
+  HASH_SIZE,
+  hashEqual,
+  leafHash,
+  hashFromTile,
+  locateStoredHash,
+  newTiles,
+  tileData,
+  TILE_WIDTH,
+  treeHashAsync,
+} from '../merkle/index.ts';
 import { toHex } from '../leaf/index.ts';
-import type { MemoryTree } from '../merkle/index.ts';
-import type { AsyncHashReader } from '../merkle/index.ts';
-import { hashFromTile, locateStoredHash, newTiles, tileData, TILE_WIDTH } from '../merkle/index.ts';
-import type { Tile } from '../merkle/index.ts';
-import { treeHashAsync } from '../merkle/index.ts';
 import type { LogStore, TileWrite } from '../store/index.ts';
 
 /** The sequencer's working tree: the persisted tree plus, during a batch, the batch's leaves. */

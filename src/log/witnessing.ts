@@ -16,17 +16,22 @@
  * that this log no longer holds: the data is stale (restored from an old copy). `onAhead` is told, and the log
  * stops writing rather than sign a fork of what the witness holds.
  */
-import { StamplogError } from '../base/index.ts';
-import { readBodyCapped } from '../base/index.ts';
+import { StamplogError, readBodyCapped } from '../base/index.ts';
 import type { Hash } from '../merkle/index.ts';
-import { cosignatureVerifier } from '../note/index.ts';
-import { bytesEqual } from '../note/index.ts';
-import { parseVerifierKey } from '../note/index.ts';
-import { formatNote, openNote, parseNote } from '../note/index.ts';
-import type { NoteSignature } from '../note/index.ts';
-import { QUORUM_NONE, quorumSatisfied } from '../note/index.ts';
-import type { Policy, PolicyWitness } from '../note/index.ts';
-import { formatAddCheckpoint, isTlogSizeType, parseTlogSize } from '../note/index.ts';
+import {
+  cosignatureVerifier,
+  bytesEqual,
+  parseVerifierKey,
+  formatNote,
+  openNote,
+  parseNote,
+  QUORUM_NONE,
+  quorumSatisfied,
+  formatAddCheckpoint,
+  isTlogSizeType,
+  parseTlogSize,
+} from '../note/index.ts';
+import type { NoteSignature, Policy, PolicyWitness } from '../note/index.ts';
 
 /** A signed checkpoint as the log holds it. */
 export interface SignedCheckpoint {

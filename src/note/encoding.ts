@@ -16,8 +16,7 @@
  *
  * Every failure is a StamplogError with code MALFORMED.
  */
-import { malformed, StamplogError } from '../base/index.ts';
-import { fromBase64, toBase64 } from '../base/index.ts';
+import { malformed, StamplogError, fromBase64, toBase64 } from '../base/index.ts';
 
 /** The standard, padded base64 encoding (RFC 4648 §4) of `bytes`. */
 export function base64Encode(bytes: Uint8Array): string {

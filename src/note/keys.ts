@@ -30,8 +30,7 @@
  * here and a verifier factory in verifiers.ts; nothing else changes.
  */
 import { StamplogError, malformed } from '../base/index.ts';
-import { sha256 } from '../crypto/index.ts';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/index.ts';
+import { sha256, ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/index.ts';
 import { base64Decode, base64Encode, concatBytes, isWellFormed, readUint32BE, utf8Encode } from './encoding.ts';
 
 /** Signature type 0x01: Ed25519 over the note text (signed-note §Ed25519 signatures). */

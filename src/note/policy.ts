@@ -27,9 +27,8 @@
  *
  * Evaluation walks the groups once in file order, so it is linear in the policy's size.
  */
-import { StamplogError, isStamplogError, malformed } from '../base/index.ts';
+import { StamplogError, isStamplogError, malformed, canonicalDecimal } from '../base/index.ts';
 import { bytesEqual, findControl, textAndBytes } from './encoding.ts';
-import { canonicalDecimal } from '../base/index.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519, ed25519NoteVerifier, parseVerifierKey } from './keys.ts';
 import type { NoteVerifier, VerifierKey } from './keys.ts';
 import { cosignatureTimestamp, cosignatureVerifier } from './cosignature.ts';

@@ -19,8 +19,7 @@
  * here: signatures, the index against the tree size and the proof against the root are the caller's
  * (see src/client). {@link formatTlogProof} writes exactly what {@link parseTlogProof} accepts.
  */
-import { hashLinesBase64 } from '../base/index.ts';
-import { StamplogError, malformed } from '../base/index.ts';
+import { hashLinesBase64, StamplogError, malformed } from '../base/index.ts';
 import { base64Decode, base64Encode, isUint53, parseDecimal, textAndBytes } from './encoding.ts';
 import { MAX_NOTE_BYTES, parseNote } from './note.ts';
 import { parseCheckpoint } from './checkpoint.ts';

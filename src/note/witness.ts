@@ -18,9 +18,7 @@
  * most MAX_ADD_CHECKPOINT_BYTES (a note at its limit plus 63 proof lines). The format may grow only through
  * the spec: unknown lines are refused.
  */
-import { canonicalDecimal } from '../base/index.ts';
-import { fromBase64, toBase64 } from '../base/index.ts';
-import { StamplogError } from '../base/index.ts';
+import { canonicalDecimal, fromBase64, toBase64, StamplogError } from '../base/index.ts';
 import { MAX_NOTE_BYTES } from './note.ts';
 
 /** Most consistency proof lines a request may carry (tlog-witness). */

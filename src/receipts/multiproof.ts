@@ -12,8 +12,7 @@
  * What a backfill needs to check that every entry is logged, at a small fraction of the bytes and work of a
  * receipt each.
  */
-import { toBase64 } from '../base/index.ts';
-import { jsonStringASCII } from '../base/index.ts';
+import { toBase64, jsonStringASCII } from '../base/index.ts';
 import type { MemoryTree } from '../merkle/index.ts';
 import type { LoggedItem } from './reference.ts';
 

@@ -7,8 +7,7 @@
  * each item's leaf bytes must hash to the replica's leaf hash at its index, before a receipt is written.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { hashEqual, leafHash } from '../merkle/index.ts';
-import { MemoryTree } from '../merkle/index.ts';
+import { hashEqual, leafHash, MemoryTree } from '../merkle/index.ts';
 import { BODY_CLOSE, BODY_OPEN, ReceiptWriter } from './writer.ts';
 import type { FromReceiptThread, ReceiptThreadData, ToReceiptThread } from './worker.ts';
 import { unpackItems } from './worker.ts';

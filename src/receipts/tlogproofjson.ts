@@ -8,8 +8,7 @@
  * Each writer checks and escapes the notes it is given once per distinct note (it remembers the latest); callers
  * render each distinct proof hash once (prooftext.ts: consecutive leaves share most of their proof).
  */
-import { asciiJSON } from '../base/index.ts';
-import { StamplogError, malformed } from '../base/index.ts';
+import { asciiJSON, StamplogError, malformed } from '../base/index.ts';
 import {
   MAX_TLOG_PROOF_BYTES,
   MAX_TLOG_PROOF_EXTRA_BYTES,

@@ -9,8 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StamplogError } from '../base/index.ts';
-import type { Hash } from '../merkle/index.ts';
-import type { MemoryTree } from '../merkle/index.ts';
+import type { Hash, MemoryTree } from '../merkle/index.ts';
 
 /**
  * The worker's entry point: in the compiled build (dist/) thread.js next to this module; when this module

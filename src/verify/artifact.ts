@@ -19,11 +19,9 @@
  * signature entry about `Requests` and a filename in NFD is about the artifact `requests` in NFC. Nothing here
  * touches the network; the clock is the caller's `now`.
  */
-import { isStamplogError } from '../base/index.ts';
+import { isStamplogError, toBase64, toHex } from '../base/index.ts';
 import type { StamplogError } from '../base/index.ts';
-import { toBase64, toHex } from '../base/index.ts';
-import { filenameKey, projectKey } from '../leaf/index.ts';
-import { verifyStatement } from '../leaf/index.ts';
+import { filenameKey, projectKey, verifyStatement } from '../leaf/index.ts';
 import type { Entry, Subject } from '../leaf/index.ts';
 import type { Policy } from '../note/index.ts';
 import type { FailedCheck } from './failure.ts';

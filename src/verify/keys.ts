@@ -15,8 +15,7 @@
  * publisher or vetter key may be given either as a verifier key string or as that key in standard base64.
  * Pure: the caller draws seeds from a CSPRNG and reads key files (files.ts).
  */
-import { StamplogError } from '../base/index.ts';
-import { fromBase64 } from '../base/index.ts';
+import { StamplogError, fromBase64 } from '../base/index.ts';
 import {
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,

@@ -8,12 +8,9 @@
  * Nothing here touches the network or the clock.
  */
 import { StamplogError } from '../base/index.ts';
-import { leafHash } from '../merkle/index.ts';
-import { verifyInclusion } from '../merkle/index.ts';
-import { parseTlogProof } from '../note/index.ts';
-import { verifyCheckpointWithPolicy } from '../note/index.ts';
-import type { Policy, WitnessCosignature } from '../note/index.ts';
-import type { Checkpoint } from '../note/index.ts';
+import { leafHash, verifyInclusion } from '../merkle/index.ts';
+import { parseTlogProof, verifyCheckpointWithPolicy } from '../note/index.ts';
+import type { Policy, WitnessCosignature, Checkpoint } from '../note/index.ts';
 import { decodeLeaf } from '../leaf/index.ts';
 import type { Entry } from '../leaf/index.ts';
 

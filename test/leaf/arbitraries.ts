@@ -1,7 +1,6 @@
 // fast-check arbitraries of valid entries and submissions (shared by the test/leaf suites).
 import fc from 'fast-check';
-import { LIMITS } from '../../src/leaf/schema.ts';
-import { textProblem } from '../../src/leaf/schema.ts';
+import { LIMITS, textProblem } from '../../src/leaf/schema.ts';
 import { filenameProblem, invisibleCharacterProblem } from '../../src/leaf/names.ts';
 import type { Claims, Entry, EntryKind, PublisherSignature, Submission } from '../../src/leaf/types.ts';
 

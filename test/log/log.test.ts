@@ -1,19 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyReceipt } from '../../src/verify/receipt.ts';
-import { parsePolicy } from '../../src/note/policy.ts';
+import { parsePolicy, verifyCheckpointWithPolicy } from '../../src/note/policy.ts';
 import { openCheckpoint } from '../../src/note/checkpoint.ts';
 import { ed25519NoteVerifier } from '../../src/note/keys.ts';
 import { MemoryTree } from '../../src/merkle/memory.ts';
 import { verifyConsistency } from '../../src/merkle/verify.ts';
-import { hashEqual } from '../../src/merkle/hash.ts';
+import { hashEqual, leafHash } from '../../src/merkle/hash.ts';
 import { StamplogError, isStamplogError } from '../../src/base/errors.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
 import { asciiJSON } from '../../src/base/json.ts';
 import { encodeLeaf, makeEntry } from '../../src/leaf/entry.ts';
-import { leafHash } from '../../src/merkle/hash.ts';
 import { verifyMultiInclusion } from '../../src/merkle/multiproof.ts';
-import { verifyCheckpointWithPolicy } from '../../src/note/policy.ts';
 import { parseTlogProof } from '../../src/note/tlogproof.ts';
 import { artifact, logKeys, openMemoryLog, ORIGIN } from './fixtures.ts';
 
