@@ -2,9 +2,8 @@
 // Launcher for the `stamplog` command: loads the compiled CLI from dist/ (`npm run build`, which `npm ci` and
 // `npm install` run through the `prepare` script). No TypeScript loader at run time.
 // --max-semi-space-size=64 (MiB): a larger young generation than V8's default 16, so that the objects of the
-// batches in flight (a few hundred ms) die young instead of being promoted and collected again; measured: batch
-// appends +3-4 % with 32; a 1,000,000-record backfill (server and client both) +3-5 % more with 64
-// (docs/benchmarks.md). `env -S` passes it (GNU coreutils ≥ 8.30, BSD and macOS env); `env` execs node, so the
+// batches in flight (a few hundred ms) die young instead of being promoted and collected again (measured:
+// docs/benchmarks.md). `env -S` passes it (GNU coreutils ≥ 8.30, BSD and macOS env); `env` execs node, so the
 // process that runs the CLI is the one its parent started, and signals sent to it reach the CLI.
 import { readFileSync } from 'node:fs';
 import { missingBuild, watchParent } from './parent.js';

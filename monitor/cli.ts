@@ -18,7 +18,7 @@ import { chmod, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { collect, integer } from '../src/client/index.ts';
+import { collect, integer } from '../src/cliargs/index.ts';
 import { isStamplogError } from '../src/base/index.ts';
 import { generateCosignerKey } from '../src/note/index.ts';
 import { Alerter, stderrSink, webhookSink, EvidenceLog } from './findings/index.ts';

@@ -162,18 +162,22 @@ function laterSmaller(
   return undefined;
 }
 
+/** What rollbackEvidence needs besides the two checkpoints. */
+export interface RollbackContext {
+  /** The log's key; both checkpoints must be signed by it. */
+  logKey: string | VerifierKey | NoteVerifier;
+  /** Cosigners trusted as time sources (the log's timestamp key, witnesses). */
+  timeVerifiers: readonly CosignatureVerifier[];
+  /** Where and how the smaller checkpoint was seen, kept in the evidence as is. */
+  observed?: Record<string, unknown>;
+}
+
 /**
  * Rollback evidence (see the module comment) if `held` is larger than `served` and a cosigner among
  * `timeVerifiers` signed `served` strictly later than `held`; else undefined. Both must be checkpoints of the
  * log `logKey` (verified by the caller; verified again here).
  */
-export function rollbackEvidence(
-  held: SignedCheckpoint,
-  served: SignedCheckpoint,
-  logKey: string | VerifierKey | NoteVerifier,
-  timeVerifiers: readonly CosignatureVerifier[],
-  observed?: Record<string, unknown>,
-): Evidence | undefined {
+export function rollbackEvidence(held: SignedCheckpoint, served: SignedCheckpoint, { logKey, timeVerifiers, observed }: RollbackContext): Evidence | undefined {
   if (served.checkpoint.size >= held.checkpoint.size) return undefined;
   const origin = held.checkpoint.origin;
   if (laterSmaller(held.note, served.note, asVerifier(logKey), origin, timeVerifiers) === undefined) return undefined;

@@ -209,7 +209,7 @@ export class Follower {
     }
     if (smaller) {
       const timeVerifiers = this.log.witnesses.map((w) => w.verifier);
-      const rollback = rollbackEvidence(prev, cp, this.log.verifier, timeVerifiers, { source: this.client.url });
+      const rollback = rollbackEvidence(prev, cp, { logKey: this.log.verifier, timeVerifiers, observed: { source: this.client.url } });
       if (rollback !== undefined) {
         await this.#deps.evidence.add(rollback, this.client.url);
         return { ...unchanged, evidence: rollback };

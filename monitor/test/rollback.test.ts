@@ -221,13 +221,13 @@ describe('verifyEvidence (rollback)', () => {
   const verifiers = [...timeVerifiers, cosignatureVerifier(other.verifierKey)];
 
   it('needs the smaller tree signed strictly later, by a cosigner the verifier trusts', () => {
-    const good = rollbackEvidence(sign(20, 1000), sign(12, 1001), logKey.verifierKey, timeVerifiers) as Evidence;
+    const good = rollbackEvidence(sign(20, 1000), sign(12, 1001), { logKey: logKey.verifierKey, timeVerifiers }) as Evidence;
     assert.equal(verifyEvidence(good, logKey.verifierKey, { timeVerifiers }).kind, 'rollback');
     // Either order of the two notes in the file.
     assert.equal(verifyEvidence({ ...good, checkpoints: [good.checkpoints[1], good.checkpoints[0]] }, logKey.verifierKey, { timeVerifiers }).kind, 'rollback');
-    assert.equal(rollbackEvidence(sign(20, 1000), sign(12, 1000), logKey.verifierKey, timeVerifiers), undefined, 'same second: no order');
-    assert.equal(rollbackEvidence(sign(20, 1000), sign(12, 999), logKey.verifierKey, timeVerifiers), undefined, 'an older copy');
-    assert.equal(rollbackEvidence(sign(12, 1000), sign(20, 1001), logKey.verifierKey, timeVerifiers), undefined, 'growing');
+    assert.equal(rollbackEvidence(sign(20, 1000), sign(12, 1000), { logKey: logKey.verifierKey, timeVerifiers }), undefined, 'same second: no order');
+    assert.equal(rollbackEvidence(sign(20, 1000), sign(12, 999), { logKey: logKey.verifierKey, timeVerifiers }), undefined, 'an older copy');
+    assert.equal(rollbackEvidence(sign(12, 1000), sign(20, 1001), { logKey: logKey.verifierKey, timeVerifiers }), undefined, 'growing');
     const reject = (e: unknown, code: string) =>
       assert.throws(() => verifyEvidence(e, logKey.verifierKey, { timeVerifiers: verifiers }), (x: Error & { code?: string }) => x.code === code, code);
     const file = (a: SignedCheckpoint, b: SignedCheckpoint, extra: Record<string, unknown> = {}) => ({ type: 'stamplog-evidence/v1', origin: ORIGIN, checkpoints: [a.note, b.note], nodes: [], kind: 'rollback', ...extra });

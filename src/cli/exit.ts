@@ -21,23 +21,9 @@
 import { isStamplogError } from '../base/index.ts';
 import { failedCheck } from '../verify/index.ts';
 import type { FailedCheck } from '../verify/index.ts';
+import { EXIT } from './exitcodes.ts';
 
-export const EXIT = Object.freeze({
-  OK: 0,
-  FAILURE: 1,
-  USAGE: 2,
-  SERVER: 3,
-  FILE: 10,
-  PROOF: 11,
-  LOG_SIGNATURE: 12,
-  WITNESS_QUORUM: 13,
-  PUBLISHER_KEY: 14,
-  VETTERS: 15,
-  MIN_AGE: 16,
-  INCONSISTENT: 20,
-  NOT_LOGGED: 21,
-  CONTESTED: 22,
-});
+export { EXIT } from './exitcodes.ts';
 
 const BY_CHECK: Record<FailedCheck, number> = {
   usage: EXIT.USAGE,

@@ -6,8 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as commander from 'commander';
-import { collect, integer } from '../client/index.ts';
+import { collect, integer } from '../cliargs/index.ts';
 import { packageVersion } from './version.ts';
+import { EXIT } from './exitcodes.ts';
 import type { CheckCliOptions } from './check.ts';
 import type { RefreshOptions } from './refresh.ts';
 
@@ -174,11 +175,12 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const { EXIT, exitStatusFor, messageFor } = await import('./exit.ts');
   if (e instanceof CommanderError) {
-    // commander printed its message already; help and version are not failures.
+    // commander printed its message already; help and version are not failures. (exit.ts, which loads the
+    // verification library to read failures, is left unloaded on this path: `--help` stays quick.)
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
+    const { exitStatusFor, messageFor } = await import('./exit.ts');
     process.stderr.write(`stamplog: ${messageFor(e).replace(/^stamplog: /, '')}\n`);
     process.exitCode = exitStatusFor(e);
   }

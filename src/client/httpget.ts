@@ -10,17 +10,31 @@
  * A pooled connection that the server closed while idle fails on reuse (ECONNRESET): such a request is sent
  * once more on a fresh connection, as Node's documentation recommends for idempotent requests.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type * as http from 'node:http';
 import { StamplogError } from '../base/index.ts';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, httpFailure, statusFailure } from './fetch.ts';
 import type { FetchOptions } from './fetch.ts';
 
-// Idle pooled sockets are unref'd by the agents, so they never keep the process alive.
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
-};
+/** A protocol module (node:http or node:https) and its keep-alive agent. */
+interface Client {
+  get: typeof http.get;
+  agent: http.Agent;
+}
+
+/**
+ * The clients, loaded on the first request of their protocol: a command that loads this module but reads no
+ * tiles (the CLI's `verify` through src/client's index) pays nothing for node:http, nor for the TLS that
+ * node:https brings. Idle pooled sockets are unref'd by the agents, so they never keep the process alive.
+ */
+const clients = new Map<string, Promise<Client>>();
+function clientFor(protocol: 'http:' | 'https:'): Promise<Client> {
+  let c = clients.get(protocol);
+  if (c === undefined) {
+    c = (protocol === 'https:' ? import('node:https') : import('node:http')).then((m) => ({ get: m.get, agent: new m.Agent({ keepAlive: true, maxSockets: 64 }) }));
+    clients.set(protocol, c);
+  }
+  return c;
+}
 
 /**
  * The body of `msg` (a request received or a response read over node:http), refused past `maxBytes`: a
@@ -59,9 +73,8 @@ export function readIncomingCapped(msg: http.IncomingMessage, maxBytes: number, 
 
 type Outcome = { body: Buffer; reused: false } | { error: unknown; reused: boolean };
 
-function once(url: string, target: URL, opts: FetchOptions, maxBytes: number): Promise<Outcome> {
+function once(url: string, target: URL, opts: FetchOptions, maxBytes: number, client: Client): Promise<Outcome> {
   return new Promise((resolve) => {
-    const proto = target.protocol === 'https:' ? https : http;
     let settled = false;
     const done = (v: Outcome) => {
       if (settled) return;
@@ -93,7 +106,7 @@ function once(url: string, target: URL, opts: FetchOptions, maxBytes: number): P
       );
     };
     try {
-      req = proto.get(target, { agent: agents[target.protocol as 'http:' | 'https:'], headers: opts.headers ?? {} }, onResponse);
+      req = client.get(target, { agent: client.agent, headers: opts.headers ?? {} }, onResponse);
     } catch (e) {
       done({ error: e, reused: false });
       return;
@@ -113,8 +126,9 @@ export async function getBuffer(url: string, opts: FetchOptions = {}): Promise<B
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw httpFailure(url, `request failed: unsupported protocol ${target.protocol}`);
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const client = await clientFor(target.protocol);
   for (let attempt = 0; ; attempt++) {
-    const r = await once(url, target, opts, maxBytes);
+    const r = await once(url, target, opts, maxBytes, client);
     if ('body' in r) return r.body;
     if (r.error instanceof StamplogError) throw r.error;
     if (r.reused && attempt === 0) continue;

@@ -8,7 +8,6 @@
  *   truststore.ts  pinned checkpoints (trust on first use, consistency)
  *   check.ts       checking an artifact against the log
  *   files.ts       file hashing and careful file writes
- *   options.ts     command-line option parsers shared by stamplog and stamplog-monitor
  */
 export { TileClient } from './tiles.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, httpFailure, joinUrl, request, statusFailure, type FetchOptions, type HttpAnswer } from './fetch.ts';
@@ -28,5 +27,4 @@ export {
 export { TrustStore, defaultTrustHome, type ConsistencyProver, type Observation, type ObserveOptions, type Pin } from './truststore.ts';
 export { checkArtifact, judgeReport, leafOfHit, type CheckOptions, type CheckReport, type ProvenEntry } from './check.ts';
 export { hashFile, readSecretFile, readStatementKey, writeFileAtomic, writeNewFile, writeNewSecretFile } from './files.ts';
-export { collect, integer } from './options.ts';
 export { readJSONIfExists } from './files.ts';

@@ -76,11 +76,19 @@ export async function findKnown(waiters: readonly Waiter[], inFlight: ReadonlyMa
   return known;
 }
 
+/** Where buildBatch puts a batch: its log time, the keys already logged, the tree and the dedup filter it grows. */
+export interface BatchTarget {
+  known: ReadonlyMap<string, number>;
+  time: number;
+  tree: WorkingTree;
+  filter: DedupFilter;
+}
+
 /**
  * Makes a leaf at `time` of each submission of `waiters` that is neither `known` nor earlier in the batch, in
  * order, appends them to `tree` and adds their keys to `filter`. Synchronous: nothing else sees the tree between.
  */
-export function buildBatch(waiters: readonly Waiter[], known: ReadonlyMap<string, number>, time: number, tree: WorkingTree, filter: DedupFilter): BuiltBatch {
+export function buildBatch(waiters: readonly Waiter[], { known, time, tree, filter }: BatchTarget): BuiltBatch {
   const fromSize = tree.size;
   const fresh = new Map<string, Sequenced>();
   const leaves: Uint8Array[] = [];

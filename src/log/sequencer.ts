@@ -309,7 +309,7 @@ export class Sequencer {
     const known = await findKnown(waiters, this.inFlight, this.deps.dedupFilter, this.deps.store);
     if (this.stopped) throw this.stopped;
     // From here to the commit call nothing awaits: the tree, the in-flight map and the commit order change together.
-    const { fromSize, toSize, fresh, leaves, hashes, search, dedup } = buildBatch(waiters, known, time, this.deps.tree, this.deps.dedupFilter);
+    const { fromSize, toSize, fresh, leaves, hashes, search, dedup } = buildBatch(waiters, { known, time, tree: this.deps.tree, filter: this.deps.dedupFilter });
     if (leaves.length > 0) this.deps.onAppend?.(fromSize, hashes);
     for (const [key, f] of fresh) this.inFlight.set(key, f);
     this.time.issued(time);

@@ -5,8 +5,7 @@ import { canonicalDecimal } from '../base/index.ts';
 
 /**
  * commander's InvalidArgumentError, loaded on first use through `require`, as src/cli/main.ts loads commander
- * (CommonJS): an ESM import of it costs start-up time, and a module that only imports this file's neighbours
- * (a worker thread reading tiles) never loads commander at all.
+ * (CommonJS): an ESM import of it costs start-up time.
  */
 function invalidArgument(message: string): Error {
   const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof commander;
