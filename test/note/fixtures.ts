@@ -48,6 +48,15 @@ export const sumdb = {
   },
 };
 
+/** The tlog-proof of leaf 2 in the sumdb tree of size 300, written out by hand as the spec's example is. */
+export const SUMDB_RECEIPT =
+  'c2sp.org/tlog-proof@v1\n' +
+  `extra ${Buffer.from(sumdb.inclusion.leaf).toString('base64')}\n` +
+  'index 2\n' +
+  sumdb.inclusion.proof.map((h) => Buffer.from(h, 'hex').toString('base64') + '\n').join('') +
+  '\n' +
+  sumdb.checkpoint;
+
 /** The worked example of C2SP signed-note (the spec's "example.com/foo" key and note). */
 export const spec = {
   vkey: 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k',

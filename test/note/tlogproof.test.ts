@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_TLOG_PROOF_EXTRA_BYTES, MAX_TLOG_PROOF_HASHES, formatTlogProof, parseTlogProof } from '../../src/note/index.ts';
-import { assertCode, fromHex, sumdb, toHex, witnessNetwork } from './fixtures.ts';
+import { SUMDB_RECEIPT as RECEIPT, assertCode, fromHex, sumdb, toHex, witnessNetwork } from './fixtures.ts';
 
 const b64 = (h: string) => Buffer.from(h, 'hex').toString('base64');
 const leaf = new TextEncoder().encode(sumdb.inclusion.leaf);
@@ -9,14 +9,6 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 // Sets an unused low bit of the last symbol of a 32-byte hash's base64 (44 characters, one '=').
 const nonCanonical = (h: string) => h.slice(0, 42) + ALPHABET[ALPHABET.indexOf(h[42]) ^ 1] + '=';
 
-// The proof of leaf 2 in the sumdb tree of size 300, written out by hand as the spec's example is.
-const RECEIPT =
-  'c2sp.org/tlog-proof@v1\n' +
-  `extra ${Buffer.from(sumdb.inclusion.leaf).toString('base64')}\n` +
-  'index 2\n' +
-  sumdb.inclusion.proof.map((h) => b64(h) + '\n').join('') +
-  '\n' +
-  sumdb.checkpoint;
 
 describe('parseTlogProof', () => {
   it('parses a receipt for leaf 2 of the sumdb tree', () => {

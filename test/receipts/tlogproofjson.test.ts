@@ -4,19 +4,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MAX_TLOG_PROOF_EXTRA_BYTES, MAX_TLOG_PROOF_HASHES, formatTlogProof } from '../../src/note/index.ts';
 import { TlogProofJSONWriter } from '../../src/receipts/tlogproofjson.ts';
-import { assertCode, fromHex, sumdb, witnessNetwork } from '../note/fixtures.ts';
+import { SUMDB_RECEIPT as RECEIPT, assertCode, fromHex, sumdb, witnessNetwork } from '../note/fixtures.ts';
 
-const b64 = (h: string) => Buffer.from(h, 'hex').toString('base64');
 const leaf = new TextEncoder().encode(sumdb.inclusion.leaf);
 
-// The proof of leaf 2 in the sumdb tree of size 300, written out by hand as the spec's example is.
-const RECEIPT =
-  'c2sp.org/tlog-proof@v1\n' +
-  `extra ${Buffer.from(sumdb.inclusion.leaf).toString('base64')}\n` +
-  'index 2\n' +
-  sumdb.inclusion.proof.map((h) => b64(h) + '\n').join('') +
-  '\n' +
-  sumdb.checkpoint;
 
 describe('TlogProofJSONWriter', () => {
   const writer = new TlogProofJSONWriter();
