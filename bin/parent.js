@@ -28,6 +28,21 @@ export function watchParent(signal = 'SIGTERM', everyMs = 200) {
 }
 
 /** Whether `e`, thrown by importing `entry` (a file URL), says that the compiled file itself is absent. */
-export function missingBuild(e, entry) {
+function missingBuild(e, entry) {
   return e?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(fileURLToPath(entry));
+}
+
+/**
+ * Runs the compiled command line `entry` (a file URL under dist/) of the command `name`, watching the parent
+ * (above); a build that is not there is one clear line on stderr and exit status 1, anything else is thrown.
+ */
+export async function runCompiledCli(name, entry) {
+  watchParent();
+  try {
+    await import(entry.href);
+  } catch (e) {
+    if (!missingBuild(e, entry)) throw e;
+    process.stderr.write(`${name}: the compiled CLI (dist/) is missing: run \`npm run build\` (or \`npm ci\`) in the package directory\n`);
+    process.exitCode = 1;
+  }
 }

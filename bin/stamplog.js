@@ -6,7 +6,7 @@
 // docs/benchmarks.md). `env -S` passes it (GNU coreutils ≥ 8.30, BSD and macOS env); `env` execs node, so the
 // process that runs the CLI is the one its parent started, and signals sent to it reach the CLI.
 import { readFileSync } from 'node:fs';
-import { missingBuild, watchParent } from './parent.js';
+import { runCompiledCli } from './parent.js';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -14,13 +14,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // the CLI prints (src/cli/version.ts reads the same file; test/packaging compares the two).
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
 } else {
-  const entry = new URL('../dist/src/cli/main.js', import.meta.url);
-  watchParent();
-  try {
-    await import(entry.href);
-  } catch (e) {
-    if (!missingBuild(e, entry)) throw e;
-    process.stderr.write('stamplog: the compiled CLI (dist/) is missing: run `npm run build` (or `npm ci`) in the package directory\n');
-    process.exitCode = 1;
-  }
+  await runCompiledCli('stamplog', new URL('../dist/src/cli/main.js', import.meta.url));
 }
