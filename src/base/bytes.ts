@@ -161,6 +161,13 @@ export function hashLinesBase64(hashes: readonly Uint8Array[]): string {
   return ascii.decode(out.subarray(0, o));
 }
 
+/** True iff `a` and `b` hold the same bytes (lengths included). Not constant-time: for public values only. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The concatenation of `parts`, in a new array. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;

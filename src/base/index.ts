@@ -5,7 +5,7 @@
  * here, not from the files behind it.
  *
  *   errors.ts     StamplogError and its codes, RootMismatchError
- *   bytes.ts      hex and base64 (strict, canonical), concatenation, hash lines
+ *   bytes.ts      hex and base64 (strict, canonical), concatenation, equality, hash lines
  *   decimal.ts    canonical decimals: the one rule for every size and index read from text
  *   json.ts       ASCII-only JSON strings, duplicate member detection
  *   bloom.ts      blocked Bloom filters over 32-bit keys, FNV-1a keys of text
@@ -14,6 +14,7 @@
 export { RootMismatchError, StamplogError, isStamplogError, malformed } from './errors.ts';
 export type { ErrorCode, StamplogErrorOptions } from './errors.ts';
 export {
+  bytesEqual,
   concatBytes,
   fromBase64,
   fromBase64Portable,

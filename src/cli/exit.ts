@@ -23,8 +23,6 @@ import { failedCheck } from '../verify/index.ts';
 import type { FailedCheck } from '../verify/index.ts';
 import { EXIT } from './exitcodes.ts';
 
-export { EXIT } from './exitcodes.ts';
-
 const BY_CHECK: Record<FailedCheck, number> = {
   usage: EXIT.USAGE,
   server: EXIT.SERVER,

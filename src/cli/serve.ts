@@ -31,9 +31,9 @@ import {
   loadOrCreateLogKeys,
   readLogKeys,
 } from '../log/index.ts';
-import { createHandler, sendProblemNode, SignatureWorkers, parseToken } from '../http/index.ts';
+import { createHandler, SignatureWorkers, parseToken } from '../http/index.ts';
 import type { SubmitterToken } from '../http/index.ts';
-import { StamplogError, isStamplogError } from '../base/index.ts';
+import { StamplogError, isStamplogError, sendProblemNode } from '../base/index.ts';
 import { exitStatusFor } from './exit.ts';
 import { createLogger, failureFields } from './logger.ts';
 import type { LogFormat, Logger } from './logger.ts';

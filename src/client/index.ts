@@ -26,5 +26,4 @@ export {
 } from './http.ts';
 export { TrustStore, defaultTrustHome, type ConsistencyProver, type Observation, type ObserveOptions, type Pin } from './truststore.ts';
 export { checkArtifact, judgeReport, leafOfHit, type CheckOptions, type CheckReport, type ProvenEntry } from './check.ts';
-export { hashFile, readSecretFile, readStatementKey, writeFileAtomic, writeNewFile, writeNewSecretFile } from './files.ts';
-export { readJSONIfExists } from './files.ts';
+export { hashFile, readJSONIfExists, readSecretFile, readStatementKey, writeFileAtomic, writeNewFile, writeNewSecretFile } from './files.ts';

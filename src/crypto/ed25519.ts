@@ -30,7 +30,7 @@
  * Limits: node KeyObjects are cached per public key (≤ 4096 keys) and per seed (≤ 64 seeds), evicting
  * the oldest entry first; messages are not copied.
  */
-import { concatBytes, StamplogError } from '../base/index.ts';
+import { bytesEqual, concatBytes, StamplogError } from '../base/index.ts';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { KeyObject } from 'node:crypto';
@@ -123,12 +123,6 @@ function isSmallOrderEncoding(e: Uint8Array): boolean {
   const b1 = e[1];
   if (b1 !== 0x00 && b1 !== 0xff && b1 !== 0x17 && b1 !== 0xe8) return false;
   return SMALL_ORDER.has(toHex(e));
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function isBytes(x: unknown): x is Uint8Array {

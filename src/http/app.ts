@@ -9,7 +9,7 @@
  */
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { StamplogError } from '../base/index.ts';
+import { StamplogError, toProblem } from '../base/index.ts';
 import { entryToJSON, toBase64, toHex } from '../leaf/index.ts';
 import type { AsyncSignatureVerifier } from './sigpool.ts';
 import { parseTilePath, TILE_WIDTH } from '../merkle/index.ts';
@@ -17,7 +17,6 @@ import type { TransparencyLog, SearchField } from '../log/index.ts';
 import { bearerAuthenticator } from './auth.ts';
 import type { SubmitterToken } from './auth.ts';
 import { optionalIndex, parseHash, parseIndex, parseText } from './params.ts';
-import { toProblem } from './problem.ts';
 import { Metrics } from './metrics.ts';
 import { APPEND_CONTENT_TYPE, BATCH_MAX, appendBatch, appendOne, batchAdmitter, batchForm, refuseDuplicateMembers, submissionAdmitter } from './appends.ts';
 import type { AppendAnswer } from './appends.ts';

@@ -15,14 +15,13 @@
  * follows exactly the express handler's steps (appends.ts: admit, append, the answer text).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StamplogError } from '../base/index.ts';
+import { StamplogError, toProblem } from '../base/index.ts';
 import type { Submission } from '../leaf/index.ts';
 import type { TransparencyLog } from '../log/index.ts';
 import { APPEND_CONTENT_TYPE, MULTIPROOF_QUERY, appendBatch, appendOne, refuseDuplicateMembers } from './appends.ts';
 import type { Admitted, AppendAnswer } from './appends.ts';
 import { BodyBudget } from './bodybudget.ts';
 import type { Metrics } from './metrics.ts';
-import { toProblem } from './problem.ts';
 
 const PATH = '/api/v1/entries';
 const BATCH_PATH = '/api/v1/entries/batch';

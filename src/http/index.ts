@@ -9,11 +9,10 @@
  *   sigpool.ts     publisher-signature checks on worker threads
  *   bodybudget.ts  request bodies bounded per request, per token and in total
  *   auth.ts        submitter tokens;  params.ts  strict query parameters
- *   problem.ts     errors as RFC 9457 problem details (the table lives in src/base/problem.ts)
+ *   (errors become RFC 9457 problem details through src/base/problem.ts, shared with the monitor)
  *   metrics.ts     request counters
  */
 export { parseToken } from './auth.ts';
 export type { SubmitterToken } from './auth.ts';
 export { createHandler } from './handler.ts';
-export { sendProblemNode } from './problem.ts';
 export { SignatureWorkers } from './sigpool.ts';

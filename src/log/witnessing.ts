@@ -16,11 +16,10 @@
  * that this log no longer holds: the data is stale (restored from an old copy). `onAhead` is told, and the log
  * stops writing rather than sign a fork of what the witness holds.
  */
-import { StamplogError, readBodyCapped } from '../base/index.ts';
+import { StamplogError, bytesEqual, readBodyCapped } from '../base/index.ts';
 import type { Hash } from '../merkle/index.ts';
 import {
   cosignatureVerifier,
-  bytesEqual,
   parseVerifierKey,
   formatNote,
   openNote,

@@ -14,6 +14,7 @@
  * Module-level scratch buffers are safe because everything here is synchronous. Limits: none beyond
  * the platform's (leaves above 64 KiB are hashed from a fresh buffer).
  */
+import { bytesEqual } from '../base/index.ts';
 import { sha256 } from '../crypto/index.ts';
 import { nodeHashInto } from './nodehash.ts';
 
@@ -75,8 +76,4 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 }
 
 /** True when `a` and `b` hold the same bytes (lengths included). Not constant-time: hashes are public. */
-export function hashEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export const hashEqual: (a: Uint8Array, b: Uint8Array) => boolean = bytesEqual;

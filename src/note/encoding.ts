@@ -115,12 +115,5 @@ export function writeUint32BE(b: Uint8Array, offset: number, n: number): void {
   b[offset + 3] = n & 255;
 }
 
-/** The concatenation of `parts` (shared with the rest of the project in src/base/bytes.ts). */
-export { concatBytes } from '../base/index.ts';
-
-/** True iff `a` and `b` hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** The concatenation of `parts` and byte equality (shared with the rest of the project in src/base/bytes.ts). */
+export { bytesEqual, concatBytes } from '../base/index.ts';

@@ -68,4 +68,3 @@ export {
   parseTlogSize,
 } from './witness.ts';
 export type { AddCheckpointRequest } from './witness.ts';
-export { bytesEqual } from './encoding.ts';
